@@ -1,0 +1,161 @@
+/**
+ * The one schema of `config/data_providers.yaml`: every key with its type, default, bounds and
+ * description. The resolved config type is inferred from it. Unknown keys are errors.
+ */
+import { z } from 'zod';
+import { REQUESTED_DATA_TYPES } from '../domain/data-type.js';
+
+const rateLimit = (defaultRpm: number | undefined) =>
+  z
+    .strictObject({
+      requests_per_minute: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .default(defaultRpm as number)
+        .describe('Most requests in any 60-second window, per API key (unset = unlimited).'),
+      per_api: z
+        .record(z.string().min(1), z.number().int().positive())
+        .prefault({})
+        .describe('Per-endpoint overrides of requests_per_minute, e.g. { stk_mins: 50 }.'),
+    })
+    .prefault({});
+
+const simulated = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Use the built-in simulated A-share market.'),
+    seed: z.number().int().min(0).default(42).describe('Seed: the same seed, symbol and day give the same data.'),
+    universe_size: z
+      .number()
+      .int()
+      .min(1)
+      .max(20_000)
+      .default(150)
+      .describe('Number of listed symbols behind --symbols ALL.'),
+    latency_ms: z.number().min(0).max(60_000).default(0).describe('Simulated per-request latency, ms.'),
+    fail_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe('Share of requests that fail transiently (fault injection), 0..1.'),
+    book_levels: z.union([z.literal(5), z.literal(10)]).default(10).describe('Depth of simulated books.'),
+    rate_limit: rateLimit(undefined),
+  })
+  .prefault({});
+
+const tushare = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Use Tushare Pro (needs a token).'),
+    token: z.string().optional().describe('API token; use ${TUSHARE_TOKEN}. Secret: redacted everywhere.'),
+    tokens: z.array(z.string()).optional().describe('Several API tokens to rotate; each has its own budget.'),
+    base_url: z.url().default('http://api.tushare.pro').describe('Endpoint the client POSTs to, exactly.'),
+    timeout_ms: z.number().int().positive().default(30_000).describe('Per-request timeout, ms.'),
+    rate_limit: rateLimit(200),
+  })
+  .prefault({});
+
+const yahoo = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Use the Yahoo Finance chart API.'),
+    base_url: z
+      .url()
+      .default('https://query2.finance.yahoo.com')
+      .describe('Host of {base_url}/v8/finance/chart/{symbol}.'),
+    timeout_ms: z.number().int().positive().default(30_000).describe('Per-request timeout, ms.'),
+    rate_limit: rateLimit(2000),
+  })
+  .prefault({});
+
+const providerName = z.enum(['simulated', 'tushare', 'yahoo']);
+
+const routing = z
+  .strictObject(
+    Object.fromEntries(
+      REQUESTED_DATA_TYPES.map((t) => [
+        t,
+        z.array(providerName).min(1).optional().describe(`Providers serving ${t}, in order of preference.`),
+      ]),
+    ) as Record<(typeof REQUESTED_DATA_TYPES)[number], z.ZodOptional<z.ZodArray<typeof providerName>>>,
+  )
+  .prefault({})
+  .describe('Which providers serve a data type, in order of preference (default: the simulator).');
+
+const ingestion = z
+  .strictObject({
+    workers: z
+      .union([z.number().int().min(1).max(1024), z.literal('auto')])
+      .default(1)
+      .describe('Most work units in flight; "auto" adapts between 1 and max_workers.'),
+    max_workers: z.number().int().min(1).max(1024).default(32).describe('Upper bound for workers: auto.'),
+    data_types: z
+      .array(z.enum(REQUESTED_DATA_TYPES))
+      .min(1)
+      .default(['tick_data', 'order_book', 'factors'])
+      .describe('Data types to ingest.'),
+    retry: z
+      .strictObject({
+        max_attempts: z.number().int().min(1).max(100).default(5).describe('Attempts per unit, including the first.'),
+        base_delay_ms: z.number().int().min(0).default(500).describe('First backoff step, ms (full jitter).'),
+        max_delay_ms: z.number().int().min(0).default(30_000).describe('Backoff cap, ms.'),
+      })
+      .prefault({}),
+    priority: z.array(z.string()).default([]).describe('Symbols processed first.'),
+    include_delisted: z.boolean().default(false).describe('With ALL: also delisted and suspended listings.'),
+  })
+  .prefault({});
+
+const storage = z
+  .strictObject({
+    backend: z.enum(['duckdb', 'clickhouse']).default('duckdb').describe('Where rows go.'),
+    duckdb: z
+      .strictObject({
+        path: z.string().min(1).default('./data/market.duckdb').describe('DuckDB file path.'),
+      })
+      .prefault({}),
+    clickhouse: z
+      .strictObject({
+        url: z.url().default('http://127.0.0.1:8123').describe('ClickHouse HTTP endpoint.'),
+        database: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .default('market')
+          .describe('Database (created when missing).'),
+        username: z.string().default('default'),
+        password: z.string().default('').describe('Use ${CLICKHOUSE_PASSWORD}. Secret: redacted everywhere.'),
+        max_open_connections: z.number().int().min(1).max(100).default(4),
+        request_timeout_ms: z.number().int().positive().default(60_000),
+        batch_rows: z.number().int().min(1).default(50_000).describe('Rows coalesced into one insert.'),
+        batch_ms: z.number().int().min(0).default(1_000).describe('Longest wait before a partial batch is sent, ms.'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** The config file schema. */
+export const configSchema = z
+  .strictObject({
+    providers: z
+      .strictObject({ simulated, tushare, yahoo })
+      .prefault({})
+      .describe('Provider settings.'),
+    routing,
+    ingestion,
+    storage,
+  })
+  .describe('tickpipe configuration (config/data_providers.yaml)');
+
+/** The fully resolved configuration (every default applied). */
+export type ResolvedConfig = z.output<typeof configSchema>;
+/** The config as written in a file (defaults optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** Provider names known to the config. */
+export type ProviderName = z.output<typeof providerName>;
+/** Provider names, in default routing order. */
+export const PROVIDER_NAMES: readonly ProviderName[] = ['simulated', 'tushare', 'yahoo'];
+
+/** JSON schema of the config, for editors (`tickpipe config-schema`). */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,47 @@
+/**
+ * Ledger entries: one row per unit (provider, data type, symbol, trade date) in the
+ * `ingest_ledger` table. The latest write for a unit wins. The pipeline writes an entry only
+ * after the store write of that unit's rows has resolved.
+ */
+import type { ConcreteDataType } from '../domain/data-type.js';
+import type { Ticker } from '../domain/ticker.js';
+
+/** Outcome of a unit. `ok` and `empty` count as done and are skipped on resume. */
+export const UNIT_STATUSES = ['ok', 'empty', 'failed', 'unsupported'] as const;
+export type UnitStatus = (typeof UNIT_STATUSES)[number];
+
+/** Identity of a unit of work. */
+export interface UnitKey {
+  provider: string;
+  dataType: ConcreteDataType;
+  symbol: Ticker;
+  /** Exchange-local trade date `YYYY-MM-DD`. */
+  tradeDate: string;
+}
+
+/** One ledger row. */
+export interface LedgerEntry extends UnitKey {
+  status: UnitStatus;
+  /** Rows written for the unit (0 for empty/failed). */
+  rows: number;
+  /** Fetch attempts spent, including the successful one. */
+  attempts: number;
+  /** `IngestError` code when failed/unsupported, else null. */
+  errorCode: string | null;
+  /** Human-readable reason when failed/unsupported, else null. Never contains secrets. */
+  errorMessage: string | null;
+  /** Run that wrote the entry. */
+  runId: string;
+  /** When the entry was written, UTC epoch ms. */
+  updatedAt: number;
+}
+
+/** Stable string key of a unit, for maps and sets. */
+export function unitKeyString(u: UnitKey): string {
+  return `${u.provider}|${u.dataType}|${u.symbol}|${u.tradeDate}`;
+}
+
+/** True for statuses that resume skips. */
+export function isDone(status: UnitStatus): boolean {
+  return status === 'ok' || status === 'empty';
+}

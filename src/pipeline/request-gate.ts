@@ -1,0 +1,52 @@
+import { throwIfAborted } from '../errors.js';
+
+/**
+ * The rate-limit gate that providers call before every outgoing request. It is owned by the
+ * pipeline (one per run, shared by all workers) and keyed by (provider, endpoint, API key).
+ * Providers never sleep on their own; they wait here.
+ */
+
+/** Parameters of {@link RequestGate.acquire}. */
+export interface AcquireParams {
+  provider: string;
+  /** Endpoint / interface name (`stk_mins`, `chart`, `generate`). */
+  endpoint: string;
+  /** Number of API keys the provider can choose from (default 1). The gate picks one with budget. */
+  keyCount?: number;
+  signal: AbortSignal;
+}
+
+/** Rate-limit feedback from a provider answer. */
+export interface RateLimitFeedback {
+  provider: string;
+  endpoint: string;
+  keyIndex?: number;
+  /** Wait the provider asked for, ms. */
+  retryAfterMs?: number;
+  /** A per-minute limit the provider stated (Tushare "每分钟最多访问该接口N次"). */
+  statedLimitPerMinute?: number;
+}
+
+/** The gate. */
+export interface RequestGate {
+  /**
+   * Resolves when one request may be sent without exceeding any limit, reserving it.
+   * Returns the index of the API key to use. Rejects with `ABORTED` when the signal fires, and
+   * with `PROVIDER_AUTH` when every key of the provider has been disabled.
+   */
+  acquire(params: AcquireParams): Promise<{ keyIndex: number }>;
+  /** A provider answered "rate limited": slow the shared limiter for everyone. */
+  onRateLimited(feedback: RateLimitFeedback): void;
+  /** Stop handing out a key (bad token, daily quota used up), with the reason for logs. */
+  disableKey(params: { provider: string; keyIndex: number; reason: string; endpoint?: string }): void;
+}
+
+/** A gate with no limits (library use, tests that do not exercise pacing). */
+export const unlimitedGate: RequestGate = {
+  acquire: async (params) => {
+    throwIfAborted(params.signal);
+    return { keyIndex: 0 };
+  },
+  onRateLimited: () => {},
+  disableKey: () => {},
+};
