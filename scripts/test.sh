@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The test command (`npm test`, called by .ci/run): builds the CLI (end-to-end tests spawn it),
+# starts a throwaway ClickHouse server and Redis server on free loopback ports (installing the
+# Debian packages when missing), runs the whole vitest suite against them, and stops them.
+# Extra arguments are passed to vitest (e.g. `npm test -- src/pipeline`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm run --silent build
+
+BASE=""
+cleanup() {
+  if [ -n "$BASE" ]; then
+    bash scripts/services/stop.sh "$BASE" >/dev/null 2>&1 || true
+    rm -rf "$BASE"
+  fi
+}
+trap cleanup EXIT INT TERM
+
+if [ -z "${TICKPIPE_TEST_CLICKHOUSE_URL:-}" ]; then
+  BASE=$(mktemp -d /tmp/tickpipe-services.XXXXXX)
+  bash scripts/services/start.sh "$BASE" >/dev/null
+  # shellcheck disable=SC1091
+  . "$BASE/env.sh"
+  export TICKPIPE_TEST_CLICKHOUSE_URL TICKPIPE_TEST_REDIS_URL
+fi
+echo "ClickHouse for tests: $TICKPIPE_TEST_CLICKHOUSE_URL"
+
+RESULTS=$(mktemp /tmp/tickpipe-vitest.XXXXXX.json)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$RESULTS" "$@" || status=$?
+# A closing line that any CI log reader understands.
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+if (r.numTotalTests === 0) { console.error("no test ran"); process.exit(1); }
+' "$RESULTS" || status=1
+rm -f "$RESULTS"
+exit $status

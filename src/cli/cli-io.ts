@@ -1,0 +1,34 @@
+/** What commands may touch of the outside world; tests pass their own. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether stdout is a terminal (selects the live progress bar). */
+  isTty: boolean;
+  /** Terminal width, if known. */
+  columns?: number;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Raw stdout stream writer for in-place redraws. */
+  rawStdout?: { write(s: string): unknown; columns?: number };
+  /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
+  onInterrupt?(handler: () => void): () => void;
+}
+
+/** The process's real IO. */
+export function processIo(): CliIo {
+  return {
+    stdout: (t) => process.stdout.write(`${t}\n`),
+    stderr: (t) => process.stderr.write(`${t}\n`),
+    isTty: Boolean(process.stdout.isTTY),
+    columns: process.stdout.columns,
+    env: process.env,
+    rawStdout: process.stdout,
+    onInterrupt(handler) {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
+  };
+}

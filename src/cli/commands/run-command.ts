@@ -1,0 +1,228 @@
+/**
+ * `tickpipe run`: plan and ingest. Prints what it is about to do, progress, and ends with
+ * `Data ingestion completed. Successful: N/M` and the failed symbols with their reasons.
+ */
+import { DEFAULT_DATA_TYPES, REQUESTED_DATA_TYPES, type RequestedDataType } from '../../domain/data-type.js';
+import { parseDateRange } from '../../domain/dates.js';
+import { parseTickerList, type Ticker } from '../../domain/ticker.js';
+import { IngestError } from '../../errors.js';
+import { computeFactors } from '../../factors/compute-factors.js';
+import type { RunSummary } from '../../pipeline/events.js';
+import { createPipeline, type PreparedRun } from '../../pipeline/create-pipeline.js';
+import type { RunOptions } from '../../pipeline/run-options.js';
+import { systemClock } from '../../pipeline/schedule/clock.js';
+import { createProvider } from '../../providers/create-provider.js';
+import { silentLogger } from '../../providers/provider.js';
+import { formatCount, formatDuration } from '../../report/format.js';
+import { describeStore } from '../../storage/create-store.js';
+import type { CliIo } from '../cli-io.js';
+import { loadForCommand, openStore, reporterFor, type CommonFlags } from '../context.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { learnedLimitsPath, readLearnedLimits, writeLearnedLimits } from '../learned-limits-file.js';
+import { readFileSync } from 'node:fs';
+import type { LoadedConfig } from '../../config/load-config.js';
+import { createMemoryStore } from '../../storage/memory/memory-store.js';
+import { createStore } from '../../storage/create-store.js';
+import type { Store } from '../../storage/store.js';
+
+/** Flags of `tickpipe run` as commander parses them. */
+export interface RunFlags extends CommonFlags {
+  symbols?: string[];
+  startDate?: string;
+  endDate?: string;
+  workers?: string;
+  maxWorkers?: string;
+  dataTypes?: string;
+  provider?: string;
+  resume?: boolean;
+  dryRun?: boolean;
+  priority?: string[];
+  includeDelisted?: boolean;
+  logFormat?: string;
+  graceMs?: string;
+}
+
+/** How long in-flight units may finish after Ctrl-C before they are aborted. */
+const DEFAULT_GRACE_MS = 10_000;
+
+/** Parses run flags against the config into run options; throws `USAGE` naming the flag. */
+export function resolveRunOptions(flags: RunFlags, loaded: LoadedConfig): RunOptions {
+  const cfg = loaded.config;
+  if (!flags.symbols || flags.symbols.length === 0) {
+    throw new IngestError('USAGE', '--symbols is required: ALL or a list such as 600000.SH 000001.SZ');
+  }
+  if (!flags.startDate || !flags.endDate) throw new IngestError('USAGE', '--start-date and --end-date are required');
+  const range = parseDateRange(flags.startDate, flags.endDate);
+  const joined = flags.symbols.join(' ').trim();
+  const symbols: readonly Ticker[] | 'ALL' = /^all$/i.test(joined) ? 'ALL' : parseTickerList(flags.symbols);
+  const requested = flags.dataTypes !== undefined ? parseDataTypes(flags.dataTypes) : [...cfg.ingestion.data_types];
+  const maxWorkers = flags.maxWorkers !== undefined ? parsePositiveInt(flags.maxWorkers, '--max-workers') : cfg.ingestion.max_workers;
+  let workers: number | 'auto' = cfg.ingestion.workers;
+  if (flags.workers !== undefined) workers = flags.workers === 'auto' ? 'auto' : parsePositiveInt(flags.workers, '--workers');
+  if (workers !== 'auto' && workers > 1024) throw new IngestError('USAGE', `--workers: at most 1024, found ${workers}`);
+  const priorityValues = flags.priority ?? cfg.ingestion.priority;
+  const priority = parseTickerList(
+    priorityValues.flatMap((v) => (v.startsWith('@') ? readPriorityFile(v.slice(1)) : [v])),
+  );
+  return {
+    symbols,
+    range,
+    requested,
+    workers,
+    maxWorkers,
+    resume: flags.resume !== false,
+    ...(flags.provider !== undefined ? { onlyProvider: flags.provider } : {}),
+    includeDelisted: flags.includeDelisted ?? cfg.ingestion.include_delisted,
+    priority,
+  };
+}
+
+function readPriorityFile(path: string): string[] {
+  try {
+    return readFileSync(path, 'utf8')
+      .split(/[\s,]+/)
+      .filter((s) => s.length > 0 && !s.startsWith('#'));
+  } catch (e) {
+    throw new IngestError('USAGE', `--priority @${path}: cannot read the file (${(e as Error).message})`);
+  }
+}
+
+/** Parses `--data-types` (comma list). */
+export function parseDataTypes(value: string): RequestedDataType[] {
+  const parts = value.split(/[\s,]+/).filter((s) => s.length > 0);
+  const bad = parts.filter((p) => !(REQUESTED_DATA_TYPES as readonly string[]).includes(p));
+  if (bad.length > 0 || parts.length === 0) {
+    throw new IngestError(
+      'USAGE',
+      `--data-types: unknown ${bad.map((b) => `"${b}"`).join(', ') || 'empty list'} (expected a comma list of ${REQUESTED_DATA_TYPES.join(', ')})`,
+    );
+  }
+  return [...new Set(parts)] as RequestedDataType[];
+}
+
+function parsePositiveInt(value: string, flag: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new IngestError('USAGE', `${flag}: expected a positive integer${flag === '--workers' ? ' or auto' : ''}, found "${value}"`);
+  }
+  return Number(value);
+}
+
+/** Runs `tickpipe run`; returns the exit code. */
+export async function runCommand(flags: RunFlags, io: CliIo, onlyUnits?: ReadonlySet<string>): Promise<ExitCode> {
+  const loaded = loadForCommand(io, flags);
+  const options: RunOptions = { ...resolveRunOptions(flags, loaded), ...(onlyUnits ? { onlyUnits } : {}) };
+  const redact = (s: string) => loaded.redactor.redact(s);
+  const format = flags.logFormat ?? (io.isTty ? 'pretty' : 'plain');
+  // With NDJSON on stdout, human lines go to stderr so stdout stays machine-readable.
+  const say = (line: string) => (format === 'json' ? io.stderr(redact(line)) : io.stdout(redact(line)));
+  const reporter = reporterFor(io, format, redact);
+  const limitsPath = learnedLimitsPath(loaded.config);
+
+  const stop = new AbortController();
+  const abort = new AbortController();
+  const graceMs = flags.graceMs !== undefined ? Number(flags.graceMs) : DEFAULT_GRACE_MS;
+  let interrupts = 0;
+  const unsubscribe = io.onInterrupt?.(() => {
+    interrupts++;
+    if (interrupts === 1) {
+      reporter.onEvent({ type: 'run:interrupting', graceMs });
+      stop.abort();
+      setTimeout(() => abort.abort(), graceMs).unref();
+    } else {
+      abort.abort();
+    }
+  });
+
+  const store: Store = flags.dryRun ? await storeForDryRun(loaded) : await openStore(loaded);
+  try {
+    const pipeline = createPipeline(loaded, {
+      store,
+      makeProvider: (name, gate) =>
+        createProvider(name, loaded.config, { fetch: globalThis.fetch, gate, now: () => Date.now(), logger: silentLogger }),
+      reporter,
+      clock: systemClock,
+      random: Math.random,
+      logger: silentLogger,
+      computeFactors,
+      learnedLimits: readLearnedLimits(limitsPath),
+      saveLearnedLimits: (limits) => writeLearnedLimits(limitsPath, limits),
+    });
+    if (flags.dryRun) {
+      const prepared = await pipeline.prepare(options, abort.signal);
+      try {
+        printDryRun(prepared, loaded, say);
+      } finally {
+        await pipeline.closeProviders(prepared.providers);
+      }
+      return EXIT.OK;
+    }
+    say(`Ingesting into ${describeStore(loaded.config)}`);
+    const summary = await pipeline.run(options, { stop: stop.signal, abort: abort.signal });
+    printSummary(summary, say);
+    if (summary.interrupted) return EXIT.INTERRUPTED;
+    return summary.symbolsOk === summary.symbolsTotal ? EXIT.OK : EXIT.PARTIAL;
+  } catch (e) {
+    if (stop.signal.aborted && (e as { code?: string }).code === 'ABORTED') return EXIT.INTERRUPTED;
+    throw e;
+  } finally {
+    unsubscribe?.();
+    await store.close();
+  }
+}
+
+async function storeForDryRun(loaded: LoadedConfig): Promise<Store> {
+  // A dry run writes nothing: it reads the ledger if the store exists, else plans from scratch.
+  try {
+    const store = createStore(loaded.config, { readOnly: true });
+    await store.readLedger({});
+    return store;
+  } catch {
+    return createMemoryStore();
+  }
+}
+
+function printDryRun(prepared: PreparedRun, loaded: LoadedConfig, say: (line: string) => void): void {
+  const { plan } = prepared;
+  const days = new Set([...prepared.tradingDays.values()].flat());
+  say(`Dry run (nothing is written) — run ${prepared.runId}`);
+  for (const w of prepared.warnings) say(`warning: ${w}`);
+  say(`Store: ${describeStore(loaded.config)}`);
+  say(`Symbols: ${formatCount(plan.symbols.length)}; trading days: ${days.size} (${[...days].sort().join(', ')})`);
+  say(`Routing: ${Object.entries(prepared.routing).map(([t, c]) => `${t} → ${c.join(' > ')}`).join('; ')}`);
+  say(`Units: ${formatCount(plan.unitCount)} to do in ${formatCount(plan.jobs.length)} job(s); ${formatCount(plan.skipped.length)} already done; ${formatCount(plan.unservable.length)} unservable`);
+  for (const e of prepared.estimate) {
+    say(
+      `  ${e.provider}: ~${formatCount(e.calls)} data call(s)` +
+        (e.requestsPerMinute ? ` at ${e.requestsPerMinute}/min → at least ${formatDuration(e.minDurationMs)}` : ' (no rate limit)'),
+    );
+  }
+  const preview = plan.jobs.slice(0, 10);
+  for (const j of preview) say(`  job ${j.id}: ${[...new Set(j.units.map((u) => u.dataType))].join(', ')}`);
+  if (plan.jobs.length > preview.length) say(`  … and ${formatCount(plan.jobs.length - preview.length)} more job(s)`);
+}
+
+/** Prints the end-of-run summary: the fixed completion line, then failures grouped by class. */
+export function printSummary(summary: RunSummary, say: (line: string) => void): void {
+  if (summary.unitsPlanned === 0 && summary.unitsSkipped > 0 && !summary.interrupted) {
+    say(`Nothing new to ingest: all ${formatCount(summary.unitsSkipped)} unit(s) are already done (use --no-resume to re-ingest).`);
+  }
+  if (summary.interrupted) say('Interrupted: work done so far is kept; run the same command again to resume.');
+  say(`Data ingestion completed. Successful: ${summary.symbolsOk}/${summary.symbolsTotal}`);
+  if (summary.failedSymbols.length === 0) return;
+  const byClass = new Map<string, typeof summary.failedSymbols>();
+  for (const f of summary.failedSymbols) {
+    const cls = f.failureClasses[0] ?? 'failed';
+    byClass.set(cls, [...(byClass.get(cls) ?? []), f]);
+  }
+  say(`Failed symbols (${summary.failedSymbols.length}):`);
+  for (const [cls, list] of byClass) {
+    say(`  ${cls} (${list.length}):`);
+    for (const f of list) {
+      const more = f.reasons.length > 2 ? ` (+${f.reasons.length - 2} more)` : '';
+      say(`    ${f.symbol}: ${f.reasons.slice(0, 2).join('; ')}${more}`);
+    }
+  }
+}
+
+/** The default `--data-types`, for help texts. */
+export const DEFAULT_DATA_TYPES_TEXT = DEFAULT_DATA_TYPES.join(',');

@@ -1,0 +1,341 @@
+/**
+ * Composition root of a run: builds providers, the rate-limit gate, breakers and the worker
+ * pool from the resolved config, plans, runs jobs, aggregates the summary. No module-level
+ * state: everything lives in the object this returns.
+ */
+import type { LoadedConfig } from '../config/load-config.js';
+import type { ProviderName } from '../config/schema.js';
+import type { RequestedDataType } from '../domain/data-type.js';
+import type { FactorValue } from '../domain/rows.js';
+import { isAShare, type Ticker } from '../domain/ticker.js';
+import { IngestError, toIngestError, type ErrorData } from '../errors.js';
+import type { UnitKey } from '../ledger/ledger-entry.js';
+import type { Logger, Provider } from '../providers/provider.js';
+import type { Store } from '../storage/store.js';
+import type { PipelineEvent, Reporter, RunSummary, SymbolOutcome } from './events.js';
+import { indexLedger, planRun, type Plan } from './plan.js';
+import { resolveRouting, type Routing } from './routing.js';
+import { runJob, type FactorComputeInput } from './run-job.js';
+import type { RunOptions } from './run-options.js';
+import { AdaptiveConcurrency } from './schedule/adaptive-concurrency.js';
+import { CircuitBreaker } from './schedule/circuit-breaker.js';
+import type { Clock } from './schedule/clock.js';
+import { createRateLimitGate } from './schedule/rate-limit-gate.js';
+import { classifyFailure } from './schedule/retry-policy.js';
+import { runPool } from './schedule/worker-pool.js';
+
+/** Injected dependencies of a pipeline (tests swap each). */
+export interface PipelineDeps {
+  store: Store;
+  /** Builds a provider by name (production: `createProvider`). */
+  makeProvider(name: ProviderName, gate: import('./request-gate.js').RequestGate): Provider;
+  reporter: Reporter;
+  clock: Clock;
+  random(): number;
+  logger: Logger;
+  computeFactors(input: FactorComputeInput): FactorValue[];
+  /** Limits learned in earlier runs (`provider|endpoint` → per minute), and where to keep new ones. */
+  learnedLimits?: Record<string, number>;
+  saveLearnedLimits?(limits: Record<string, number>): void;
+}
+
+/** Signals of a run: `stop` ends intake (Ctrl-C); `abort` cancels in-flight work (after the grace period). */
+export interface RunSignals {
+  stop: AbortSignal;
+  abort: AbortSignal;
+}
+
+/** What the pipeline decided to do, before doing it (also the `--dry-run` output). */
+export interface PreparedRun {
+  runId: string;
+  plan: Plan;
+  routing: Routing;
+  providers: Map<string, Provider>;
+  tradingDays: Map<Ticker, readonly string[]>;
+  warnings: string[];
+  /** Estimated provider calls and the minimum duration under the rate limits, per provider. */
+  estimate: Array<{ provider: string; calls: number; requestsPerMinute: number | undefined; minDurationMs: number }>;
+}
+
+/** Builds a pipeline. */
+export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
+  const { config } = loaded;
+  const limitFor = (provider: string, endpoint: string): number | undefined => {
+    const p = config.providers[provider as ProviderName];
+    if (!p) return undefined;
+    return p.rate_limit.per_api[endpoint] ?? p.rate_limit.requests_per_minute;
+  };
+  const emit = (e: PipelineEvent) => deps.reporter.onEvent(e);
+  const gate = createRateLimitGate({
+    clock: deps.clock,
+    limitFor,
+    ...(deps.learnedLimits ? { learnedLimits: deps.learnedLimits } : {}),
+    onEvent: (e) => {
+      if (e.type === 'rate-limit:waiting') {
+        emit({ type: 'rate-limit:waiting', provider: e.provider, endpoint: e.endpoint, waitMs: e.waitMs, keyIndex: e.keyIndex });
+      } else if (e.type === 'rate-limit:learned') {
+        emit({ type: 'rate-limit:learned', provider: e.provider, endpoint: e.endpoint, limit: e.limit });
+      }
+    },
+  });
+
+  async function prepare(options: RunOptions, signal: AbortSignal): Promise<PreparedRun> {
+    const runId = options.runId ?? newRunId(deps.clock.now(), deps.random);
+    const { routing, providers: names, warnings } = resolveRouting({
+      config,
+      statuses: loaded.providers,
+      requested: options.requested,
+      ...(options.onlyProvider !== undefined ? { onlyProvider: options.onlyProvider } : {}),
+    });
+    const providers = new Map<string, Provider>();
+    for (const name of names) providers.set(name, deps.makeProvider(name, gate));
+
+    const primaryName = routing[options.requested[0] as RequestedDataType][0] as string;
+    const primary = providers.get(primaryName) as Provider;
+    let symbols: Ticker[];
+    if (options.symbols === 'ALL') {
+      const universeProvider =
+        [...providers.values()].find((p) => p.name === primaryName) ?? primary;
+      symbols = await universeProvider.universe({ includeDelisted: options.includeDelisted, signal });
+      if (symbols.length === 0) throw new IngestError('PROVIDER_BAD_RESPONSE', `${universeProvider.name} returned an empty universe`);
+    } else {
+      symbols = [...options.symbols];
+    }
+
+    // Trading days per market: one calendar for A-shares, per symbol elsewhere.
+    const tradingDays = new Map<Ticker, readonly string[]>();
+    const byMarket = new Map<string, readonly string[]>();
+    for (const symbol of symbols) {
+      const market = isAShare(symbol) ? 'cn' : symbol;
+      let days = byMarket.get(market);
+      if (!days) {
+        days = await primary.tradingDays({ range: options.range, ...(market === 'cn' ? {} : { symbol }), signal });
+        byMarket.set(market, days);
+      }
+      tradingDays.set(symbol, days);
+    }
+
+    const ledgerEntries = await deps.store.readLedger({
+      filter: { symbols: symbols.length <= 500 ? symbols : undefined, startDate: options.range.start, endDate: options.range.end },
+      signal,
+    });
+    const capabilities = Object.fromEntries([...providers].map(([n, p]) => [n, p.capabilities]));
+    const plan = planRun({
+      symbols,
+      tradingDays: (s) => tradingDays.get(s) ?? [],
+      requested: options.requested,
+      routing,
+      capabilities,
+      ledger: indexLedger(ledgerEntries),
+      resume: options.resume,
+      priority: options.priority,
+      ...(options.onlyUnits ? { onlyUnits: options.onlyUnits } : {}),
+    });
+    const estimate = [...providers.values()].map((p) => {
+      const jobs = plan.jobs.filter((j) => j.provider === p.name);
+      const calls = jobs.reduce((n, j) => n + new Set(j.units.map((u) => (u.dataType === 'factors' ? p.capabilities.tickData : u.dataType))).size, 0);
+      const rpm = p.capabilities.endpoints.reduce<number | undefined>(
+        (m, e) => (e.requestsPerMinute === undefined ? m : m === undefined ? e.requestsPerMinute : Math.min(m, e.requestsPerMinute)),
+        undefined,
+      );
+      return { provider: p.name, calls, requestsPerMinute: rpm, minDurationMs: rpm ? Math.ceil((calls / rpm) * 60_000) : 0 };
+    });
+    return { runId, plan, routing, providers, tradingDays, warnings: [...loaded.warnings, ...warnings], estimate };
+  }
+
+  async function execute(prepared: PreparedRun, options: RunOptions, signals: RunSignals): Promise<RunSummary> {
+    const startedAt = deps.clock.now();
+    const { plan, runId } = prepared;
+    for (const w of prepared.warnings) emit({ type: 'run:warning', message: loaded.redactor.redact(w) });
+
+    const concurrency =
+      options.workers === 'auto'
+        ? new AdaptiveConcurrency({ min: 1, max: options.maxWorkers, clock: deps.clock })
+        : undefined;
+    const fixedWorkers = options.workers === 'auto' ? 0 : options.workers;
+    const breakers = new Map(
+      [...prepared.providers.keys()].map((name) => [
+        name,
+        new CircuitBreaker({
+          clock: deps.clock,
+          onStateChange: (state: string) => emit({ type: 'circuit:changed', provider: name, state }),
+        }),
+      ]),
+    );
+
+    // Aggregation of outcomes for the summary.
+    const failures = new Map<Ticker, { reasons: Set<string>; classes: Set<string> }>();
+    const requests: Record<string, number> = {};
+    const rowsByTable: Record<string, number> = {};
+    const counts = { ok: 0, empty: 0, failed: 0, unsupported: 0, rows: 0, done: 0 };
+    const pendingBySymbol = new Map<Ticker, number>();
+    for (const j of plan.jobs) pendingBySymbol.set(j.symbol, (pendingBySymbol.get(j.symbol) ?? 0) + j.units.length);
+    const addFailure = (symbol: Ticker, reason: string, cls: string) => {
+      const f = failures.get(symbol) ?? { reasons: new Set<string>(), classes: new Set<string>() };
+      f.reasons.add(reason);
+      f.classes.add(cls);
+      failures.set(symbol, f);
+    };
+    for (const u of plan.unservable) {
+      addFailure(u.symbol, `${u.requested}: ${u.reason}`, 'unsupported');
+      counts.unsupported++;
+    }
+    const settle = (unit: UnitKey) => pendingBySymbol.set(unit.symbol, (pendingBySymbol.get(unit.symbol) ?? 1) - 1);
+    let lastWorkers = 0;
+    const onEvent = (e: PipelineEvent) => {
+      if (e.type === 'unit:succeeded') {
+        counts[e.status]++;
+        counts.rows += e.rows;
+        counts.done++;
+        const table = e.unit.dataType.startsWith('bars') ? 'bars' : e.unit.dataType;
+        rowsByTable[table] = (rowsByTable[table] ?? 0) + e.rows;
+        settle(e.unit);
+      } else if (e.type === 'unit:failed') {
+        counts[e.status]++;
+        counts.done++;
+        addFailure(e.unit.symbol, `${e.unit.dataType} ${e.unit.tradeDate} via ${e.unit.provider}: ${e.error.message}`, classifyFailure(e.error));
+        settle(e.unit);
+      }
+      emit(e);
+      if (e.type === 'unit:succeeded' || e.type === 'unit:failed') {
+        const workers = concurrency ? concurrency.limit : fixedWorkers;
+        if (concurrency && workers !== lastWorkers) {
+          lastWorkers = workers;
+          emit({ type: 'workers:changed', workers });
+        }
+        emit({ type: 'progress', unitsDone: counts.done, unitsTotal: plan.unitCount, rowsWritten: counts.rows, inFlight, workers });
+      }
+    };
+
+    emit({
+      type: 'run:started',
+      runId,
+      symbols: plan.symbols.length,
+      tradingDays: new Set([...prepared.tradingDays.values()].flat()).size,
+      dataTypes: [...options.requested],
+      providers: [...prepared.providers.keys()],
+      storage: deps.store.kind,
+      jobs: plan.jobs.length,
+      units: plan.unitCount,
+      skipped: plan.skipped.length,
+      workers: options.workers,
+    });
+
+    const quarantine = new Map<string, ErrorData>();
+    let next = 0;
+    let inFlight = 0;
+    let fatal: unknown;
+    try {
+      await runPool({
+        take: () => plan.jobs[next++],
+        concurrency: () => (concurrency ? concurrency.limit : fixedWorkers),
+        signal: signals.stop,
+        worker: async (job) => {
+          inFlight++;
+          try {
+            await runJob(
+              job,
+              {
+                runId,
+                providers: prepared.providers,
+                routing: prepared.routing,
+                store: deps.store,
+                gate,
+                emit: onEvent,
+                retry: {
+                  maxAttempts: config.ingestion.retry.max_attempts,
+                  baseDelayMs: config.ingestion.retry.base_delay_ms,
+                  maxDelayMs: config.ingestion.retry.max_delay_ms,
+                },
+                clock: deps.clock,
+                random: deps.random,
+                redact: (s) => loaded.redactor.redact(s),
+                computeFactors: deps.computeFactors,
+                breakers,
+                ...(concurrency ? { concurrency } : {}),
+                quarantine,
+                countRequest: (p) => {
+                  requests[p] = (requests[p] ?? 0) + 1;
+                },
+              },
+              signals.abort,
+            );
+          } catch (e) {
+            const err = toIngestError(e);
+            if (err.code !== 'ABORTED') throw e;
+          } finally {
+            inFlight--;
+          }
+        },
+      });
+    } catch (e) {
+      fatal = e;
+    }
+    if (fatal !== undefined && !signals.stop.aborted) throw fatal;
+    deps.saveLearnedLimits?.(gate.learnedLimits());
+
+    const interrupted = signals.stop.aborted;
+    const failedSymbols: SymbolOutcome[] = [];
+    let symbolsOk = 0;
+    for (const symbol of plan.symbols) {
+      const f = failures.get(symbol);
+      const pending = pendingBySymbol.get(symbol) ?? 0;
+      if (!f && pending <= 0) {
+        symbolsOk++;
+        continue;
+      }
+      failedSymbols.push({
+        symbol,
+        ok: false,
+        reasons: f ? [...f.reasons] : [`interrupted: ${pending} unit(s) not done (re-run to resume)`],
+        failureClasses: f ? [...f.classes] : ['interrupted'],
+      });
+    }
+    const summary: RunSummary = {
+      runId,
+      symbolsTotal: plan.symbols.length,
+      symbolsOk,
+      unitsPlanned: plan.unitCount,
+      unitsSkipped: plan.skipped.length,
+      unitsOk: counts.ok,
+      unitsEmpty: counts.empty,
+      unitsFailed: counts.failed,
+      unitsUnsupported: counts.unsupported,
+      rowsWritten: counts.rows,
+      rowsByTable,
+      durationMs: deps.clock.now() - startedAt,
+      interrupted,
+      failedSymbols,
+      requests,
+    };
+    emit({ type: 'run:finished', summary });
+    return summary;
+  }
+
+  return {
+    /** Plans a run without executing it (`--dry-run`). */
+    prepare,
+    /** Plans and runs. */
+    async run(options: RunOptions, signals: RunSignals): Promise<RunSummary> {
+      const prepared = await prepare(options, signals.abort);
+      try {
+        return await execute(prepared, options, signals);
+      } finally {
+        await closeProviders(prepared.providers);
+      }
+    },
+    /** Runs an already prepared plan. */
+    execute,
+    closeProviders,
+  };
+}
+
+async function closeProviders(providers: ReadonlyMap<string, Provider>): Promise<void> {
+  for (const p of providers.values()) await p.close().catch(() => {});
+}
+
+/** A sortable, unique run id: `20250605T013000Z-ab12`. */
+export function newRunId(nowMs: number, random: () => number): string {
+  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.floor(random() * 0xffff).toString(16).padStart(4, '0')}`;
+}

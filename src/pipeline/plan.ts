@@ -1,0 +1,188 @@
+/**
+ * Planning: a pure function from (symbols × trading days × requested data types, routing,
+ * provider capabilities, ledger) to an ordered list of jobs. A job is the work of one provider
+ * for one symbol over consecutive trading days; it holds one unit per (data type, day).
+ */
+import type { RequestedDataType } from '../domain/data-type.js';
+import type { Ticker } from '../domain/ticker.js';
+import { isDone, unitKeyString, type LedgerEntry, type UnitKey } from '../ledger/ledger-entry.js';
+import type { ProviderCapabilities } from '../providers/provider.js';
+import { concreteTypesFor, type Routing } from './routing.js';
+
+/** A unit planned for a provider, remembering where in its routing chain it stands. */
+export interface PlannedUnit extends UnitKey {
+  /** The requested data type this unit serves (for fallback along its chain). */
+  requested: RequestedDataType;
+  /** Index of `provider` in the chain of `requested`. */
+  chainIndex: number;
+}
+
+/** One job: a provider, a symbol, consecutive trading days, and the units to do for them. */
+export interface Job {
+  id: string;
+  provider: string;
+  symbol: Ticker;
+  /** Ascending trading days covered by the job. */
+  tradeDates: string[];
+  units: PlannedUnit[];
+}
+
+/** A unit no provider in its chain can serve. */
+export interface UnservableUnit extends UnitKey {
+  requested: RequestedDataType;
+  reason: string;
+}
+
+/** Inputs of {@link planRun}. */
+export interface PlanInput {
+  symbols: readonly Ticker[];
+  /** Trading days per symbol (exchange-local), ascending. */
+  tradingDays: (symbol: Ticker) => readonly string[];
+  requested: readonly RequestedDataType[];
+  routing: Routing;
+  capabilities: Readonly<Record<string, ProviderCapabilities>>;
+  /** Latest ledger entry per unit key string. */
+  ledger: ReadonlyMap<string, LedgerEntry>;
+  /** Skip units already `ok`/`empty` (default true). */
+  resume: boolean;
+  /** Symbols to schedule first, in this order. */
+  priority?: readonly Ticker[];
+  /** Start from a given chain index per unit instead of the first provider (retry-failed). */
+  onlyUnits?: ReadonlySet<string>;
+}
+
+/** Output of {@link planRun}. */
+export interface Plan {
+  jobs: Job[];
+  /** Units skipped because the ledger has them done. */
+  skipped: UnitKey[];
+  /** Units no provider can serve (reported as unsupported). */
+  unservable: UnservableUnit[];
+  /** Units to run (sum over jobs). */
+  unitCount: number;
+  /** Every (symbol, requested type, day) cell considered, for the summary. */
+  symbols: Ticker[];
+}
+
+/** Plans a run. Pure: the same inputs give the same plan. */
+export function planRun(input: PlanInput): Plan {
+  const skipped: UnitKey[] = [];
+  const unservable: UnservableUnit[] = [];
+  const byProviderSymbol = new Map<string, Map<string, PlannedUnit[]>>();
+  const seenUnits = new Set<string>();
+
+  for (const symbol of input.symbols) {
+    const days = input.tradingDays(symbol);
+    for (const requested of input.requested) {
+      const chain = input.routing[requested];
+      const first = chain.findIndex((p) => {
+        const caps = input.capabilities[p];
+        return caps !== undefined && concreteTypesFor(requested, caps).length > 0;
+      });
+      if (first < 0) {
+        for (const day of days) {
+          unservable.push({
+            provider: chain[0] ?? 'none',
+            dataType: requested === 'tick_data' ? 'ticks' : requested,
+            symbol,
+            tradeDate: day,
+            requested,
+            reason: `no provider in routing.${requested} (${chain.join(', ')}) serves ${requested}`,
+          });
+        }
+        continue;
+      }
+      const provider = chain[first] as string;
+      const types = concreteTypesFor(requested, input.capabilities[provider] as ProviderCapabilities);
+      for (const dataType of types) {
+        for (const day of days) {
+          // A unit is done when any provider of its chain has it done.
+          const done = chain.some((p) => {
+            const e = input.ledger.get(unitKeyString({ provider: p, dataType, symbol, tradeDate: day }));
+            return e !== undefined && isDone(e.status);
+          });
+          const key: UnitKey = { provider, dataType, symbol, tradeDate: day };
+          const ks = unitKeyString(key);
+          if (input.onlyUnits && !input.onlyUnits.has(ks)) continue;
+          if (seenUnits.has(ks)) continue; // tick_data and bars_1m may name the same unit
+          seenUnits.add(ks);
+          if (input.resume && done) {
+            skipped.push(key);
+            continue;
+          }
+          const psKey = `${provider}|${symbol}`;
+          let byDay = byProviderSymbol.get(psKey);
+          if (!byDay) byProviderSymbol.set(psKey, (byDay = new Map()));
+          const list = byDay.get(day) ?? [];
+          list.push({ ...key, requested, chainIndex: first });
+          byDay.set(day, list);
+        }
+      }
+    }
+  }
+
+  const jobs: Job[] = [];
+  for (const [psKey, byDay] of byProviderSymbol) {
+    const [provider, symbol] = psKey.split('|') as [string, string];
+    const caps = input.capabilities[provider] as ProviderCapabilities;
+    const days = [...byDay.keys()].sort();
+    const types = new Set(days.flatMap((d) => (byDay.get(d) ?? []).map((u) => u.dataType)));
+    const chunk = Math.max(
+      1,
+      Math.min(...[...types].map((t) => caps.maxDaysPerFetch[t === 'factors' ? caps.tickData : t] ?? 1)),
+    );
+    const dayIndex = new Map(input.tradingDays(symbol).map((d, k) => [d, k]));
+    for (let i = 0; i < days.length; ) {
+      // Chunk consecutive trading days only, so one fetch covers a contiguous range.
+      const group = [days[i] as string];
+      let j = i + 1;
+      while (
+        j < days.length &&
+        group.length < chunk &&
+        dayIndex.get(days[j] as string) === (dayIndex.get(days[j - 1] as string) ?? -2) + 1
+      ) {
+        group.push(days[j] as string);
+        j++;
+      }
+      i = j;
+      jobs.push({
+        id: `${provider}:${symbol}:${group[0]}${group.length > 1 ? `..${group[group.length - 1]}` : ''}`,
+        provider,
+        symbol,
+        tradeDates: group,
+        units: group.flatMap((d) => byDay.get(d) ?? []),
+      });
+    }
+  }
+
+  const prio = new Map((input.priority ?? []).map((s, i) => [s, i]));
+  const symbolOrder = new Map(input.symbols.map((s, i) => [s, i]));
+  jobs.sort((a, b) => {
+    const pa = prio.get(a.symbol) ?? Number.POSITIVE_INFINITY;
+    const pb = prio.get(b.symbol) ?? Number.POSITIVE_INFINITY;
+    if (pa !== pb) return pa - pb;
+    const sa = symbolOrder.get(a.symbol) ?? 0;
+    const sb = symbolOrder.get(b.symbol) ?? 0;
+    if (sa !== sb) return sa - sb;
+    // Recent days before backfill within a symbol.
+    return (b.tradeDates[0] ?? '').localeCompare(a.tradeDates[0] ?? '');
+  });
+  return {
+    jobs,
+    skipped,
+    unservable,
+    unitCount: jobs.reduce((n, j) => n + j.units.length, 0),
+    symbols: [...input.symbols],
+  };
+}
+
+/** Latest ledger entry per unit key. */
+export function indexLedger(entries: readonly LedgerEntry[]): Map<string, LedgerEntry> {
+  const out = new Map<string, LedgerEntry>();
+  for (const e of entries) {
+    const k = unitKeyString(e);
+    const prev = out.get(k);
+    if (!prev || prev.updatedAt <= e.updatedAt) out.set(k, e);
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+import type { RequestedDataType } from '../domain/data-type.js';
+import type { DateRange } from '../domain/dates.js';
+import type { Ticker } from '../domain/ticker.js';
+
+/** What one `tickpipe run` asks for, after flags and config are merged. */
+export interface RunOptions {
+  /** Explicit tickers, or `ALL` for the routed provider's universe. */
+  symbols: readonly Ticker[] | 'ALL';
+  range: DateRange;
+  requested: readonly RequestedDataType[];
+  workers: number | 'auto';
+  maxWorkers: number;
+  /** Skip units the ledger has done (default true). */
+  resume: boolean;
+  /** Use only this provider. */
+  onlyProvider?: string;
+  includeDelisted: boolean;
+  /** Symbols processed first, in order. */
+  priority: readonly Ticker[];
+  /** Restrict the run to these unit keys (retry-failed). */
+  onlyUnits?: ReadonlySet<string>;
+  /** Run id to record in the ledger (default: generated). */
+  runId?: string;
+}

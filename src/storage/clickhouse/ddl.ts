@@ -1,0 +1,157 @@
+/**
+ * The ClickHouse schema, chosen by server version. Every version-dependent choice of the
+ * ClickHouse store lives here.
+ *
+ * - `modern` (ClickHouse >= 20.1, e.g. chdb's 26.7): times are `DateTime64(3, 'UTC')`, repeated
+ *   strings are `LowCardinality(String)`.
+ * - `legacy` (ClickHouse < 20.1, e.g. Debian 12's 18.16): there is no DateTime64, and DateTime
+ *   holds whole seconds only. Time columns (`ts`, `updated_at`) are therefore `UInt64` UTC epoch
+ *   milliseconds: exact, ordered, and part of the row identity. `query()` returns columns named
+ *   `ts` / `updated_at` of integer type as ISO-8601 strings, so results look the same on both
+ *   flavors. For time functions each table also has an ALIAS column `ts_time` (`updated_at_time`)
+ *   = `toDateTime(intDiv(ts, 1000), 'UTC')` (not stored, not in `SELECT *`). Plain `String`
+ *   instead of LowCardinality, which 18.16 allows only with a server-profile setting.
+ *   Rejected alternatives: `DateTime` + a `ts_ms` sibling (a plain `SELECT ts` loses the ms);
+ *   `Decimal64(3)` seconds (no time functions on 18.16 either, and decimals parse awkwardly).
+ *
+ * Every table is a ReplacingMergeTree sorted by the row's identity and partitioned by
+ * `toYYYYMM(trade_date)`: re-inserting a unit leaves each logical row once under `FINAL`.
+ * The ledger's `version` column makes the latest written entry win.
+ */
+
+/** Which schema a server gets. */
+export type ClickHouseFlavor = 'modern' | 'legacy';
+
+/** The store's tables. */
+export const CLICKHOUSE_TABLES = ['ticks', 'bars', 'order_book', 'factors', 'adj_factors', 'ingest_ledger'] as const;
+export type ClickHouseTable = (typeof CLICKHOUSE_TABLES)[number];
+
+/** Picks the flavor from `SELECT version()` (e.g. `18.16.1`, `26.7.2.1`). */
+export function flavorOfVersion(version: string): ClickHouseFlavor {
+  const major = Number.parseInt(version.split('.')[0] ?? '', 10);
+  // DateTime64 arrived in 20.1; an unparsable version is assumed recent.
+  return Number.isFinite(major) && major < 20 ? 'legacy' : 'modern';
+}
+
+interface ColumnSpec {
+  name: string;
+  type: string;
+}
+
+/** Stored columns of each table, in order, for a flavor (also the insert column lists). */
+export function tableColumns(flavor: ClickHouseFlavor, table: ClickHouseTable): ColumnSpec[] {
+  const legacy = flavor === 'legacy';
+  const lc = legacy ? 'String' : 'LowCardinality(String)';
+  const time = legacy ? 'UInt64' : "DateTime64(3, 'UTC')";
+  const c = (name: string, type: string): ColumnSpec => ({ name, type });
+  switch (table) {
+    case 'ticks':
+      return [
+        c('symbol', lc),
+        c('ts', time),
+        c('seq', 'UInt64'),
+        c('price', 'Float64'),
+        c('volume', 'Float64'),
+        c('amount', 'Float64'),
+        c('side', lc),
+        c('source', lc),
+        c('trade_date', 'Date'),
+      ];
+    case 'bars':
+      return [
+        c('symbol', lc),
+        c('interval', lc),
+        c('ts', time),
+        c('open', 'Float64'),
+        c('high', 'Float64'),
+        c('low', 'Float64'),
+        c('close', 'Float64'),
+        c('volume', 'Float64'),
+        c('amount', 'Float64'),
+        c('source', lc),
+        c('trade_date', 'Date'),
+      ];
+    case 'order_book':
+      return [
+        c('symbol', lc),
+        c('ts', time),
+        c('bid_prices', 'Array(Float64)'),
+        c('bid_volumes', 'Array(Float64)'),
+        c('ask_prices', 'Array(Float64)'),
+        c('ask_volumes', 'Array(Float64)'),
+        c('source', lc),
+        c('trade_date', 'Date'),
+      ];
+    case 'factors':
+      return [
+        c('symbol', lc),
+        c('ts', time),
+        c('factor', lc),
+        c('value', 'Float64'),
+        c('source', lc),
+        c('trade_date', 'Date'),
+      ];
+    case 'adj_factors':
+      return [c('symbol', lc), c('trade_date', 'Date'), c('adj_factor', 'Float64'), c('source', lc)];
+    case 'ingest_ledger':
+      return [
+        c('provider', lc),
+        c('data_type', lc),
+        c('symbol', lc),
+        c('trade_date', 'Date'),
+        c('status', lc),
+        c('rows', 'UInt64'),
+        c('attempts', 'UInt32'),
+        c('error_code', 'Nullable(String)'),
+        c('error_message', 'Nullable(String)'),
+        c('run_id', 'String'),
+        c('updated_at', time),
+        c('version', 'UInt64'),
+      ];
+  }
+}
+
+/** Sort key (= row identity) of each table. */
+function sortKey(flavor: ClickHouseFlavor, table: ClickHouseTable): string {
+  const ts = 'ts';
+  switch (table) {
+    case 'ticks':
+      return `source, symbol, ${ts}, seq`;
+    case 'bars':
+      return `source, symbol, interval, ${ts}`;
+    case 'order_book':
+      return `source, symbol, ${ts}`;
+    case 'factors':
+      return `source, symbol, factor, ${ts}`;
+    case 'adj_factors':
+      return 'source, symbol, trade_date';
+    case 'ingest_ledger':
+      return 'provider, data_type, symbol, trade_date';
+  }
+}
+
+/** Quotes an identifier with backticks (names come from the validated config, this is belt and braces). */
+export function quoteIdent(name: string): string {
+  return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
+}
+
+/** `CREATE DATABASE` plus one `CREATE TABLE … IF NOT EXISTS` per table; each safe to re-run. */
+export function schemaStatements(flavor: ClickHouseFlavor, database: string): string[] {
+  const db = quoteIdent(database);
+  const tables = CLICKHOUSE_TABLES.map((table) => {
+    const stored = tableColumns(flavor, table).map((col) => `  ${quoteIdent(col.name)} ${col.type}`);
+    const aliases =
+      flavor === 'legacy'
+        ? tableColumns(flavor, table)
+            .filter((col) => col.name === 'ts' || col.name === 'updated_at')
+            .map((col) => `  ${quoteIdent(`${col.name}_time`)} DateTime('UTC') ALIAS toDateTime(intDiv(${quoteIdent(col.name)}, 1000), 'UTC')`)
+        : [];
+    const cols = [...stored, ...aliases].join(',\n');
+    const engine = table === 'ingest_ledger' ? 'ReplacingMergeTree(version)' : 'ReplacingMergeTree';
+    return (
+      `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdent(table)} (\n${cols}\n) ENGINE = ${engine}\n` +
+      `PARTITION BY toYYYYMM(trade_date)\nORDER BY (${sortKey(flavor, table).split(', ').map(quoteIdent).join(', ')})`
+    );
+  });
+  return [`CREATE DATABASE IF NOT EXISTS ${db}`, ...tables];
+}

@@ -1,0 +1,486 @@
+/**
+ * `DuckDbStore`: the store port over an embedded DuckDB file (the default store).
+ *
+ * - Writes replace each unit's slice (see `unit-scope.ts`) in one transaction: one batched DELETE
+ *   per table, then one DataChunk appender per table, then COMMIT. A crash before COMMIT leaves
+ *   the previous state (DuckDB's WAL); when `write()` resolves the commit is in the WAL.
+ * - Concurrent `write()` calls are grouped: calls that arrive while a transaction runs share the
+ *   next one (group commit), so many small units cost few transactions. Each caller's rows are
+ *   checked before they join a group, so one caller's bad rows never fail another's write.
+ * - Reads (`query`, `readLedger`) run on a second connection and see committed data only.
+ * - One process may open a file for writing; other processes may open it `readOnly` only while
+ *   no writer holds it (DuckDB's file lock).
+ * Resources: the instance and both connections, released (after a CHECKPOINT) by `close()`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  BIGINT,
+  DATE,
+  DuckDBDateValue,
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  INTEGER,
+  StatementType,
+  TIMESTAMP,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { IngestError, isIngestError, throwIfAborted } from '../../errors.js';
+import { unitKeyString, type LedgerEntry, type UnitStatus } from '../../ledger/ledger-entry.js';
+import type { ConcreteDataType } from '../../domain/data-type.js';
+import { isReadOnlySql, type LedgerFilter, type QueryResult, type Store, type UnitWrite } from '../store.js';
+import { DATA_TABLES, STORE_TABLES, scopeUnitRows, type DataTable, type ScopedRows } from '../unit-scope.js';
+import { appendTableRows, type TableRows } from './duckdb-appenders.js';
+import { DUCKDB_DDL } from './duckdb-schema.js';
+import { toPlainValue } from './duckdb-values.js';
+
+/** Parameters of {@link createDuckDbStore}. */
+export interface DuckDbStoreParams {
+  /** Database file; parent folders are created. `:memory:` for a throw-away database. */
+  path: string;
+  /** Open without write access (e.g. for `tickpipe query` next to a finished run). Default false. */
+  readOnly?: boolean;
+}
+
+interface PendingWrite {
+  units: ScopedRows[];
+  signal: AbortSignal | undefined;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface Opened {
+  instance: DuckDBInstance;
+  writer: DuckDBConnection;
+  reader: DuckDBConnection;
+}
+
+const MS_PER_DAY = 86_400_000;
+/** Units per DELETE statement and ledger entries per INSERT, to keep statements small. */
+const UNITS_PER_STATEMENT = 500;
+const QUERY_STATEMENT_TYPES: ReadonlySet<number> = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
+
+/** Creates a DuckDB-backed store (kind `duckdb`). Opens the file lazily, on `init()` or first use. */
+export function createDuckDbStore(params: DuckDbStoreParams): Store {
+  const path = params.path;
+  const readOnly = params.readOnly ?? false;
+  const inMemory = path === ':memory:' || path === '';
+  let opening: Promise<Opened> | undefined;
+  let closed = false;
+  const writeLock = createLock();
+  const readLock = createLock();
+  const pending: PendingWrite[] = [];
+  let flushQueued = false;
+
+  const open = (): Promise<Opened> => {
+    if (closed)
+      return Promise.reject(
+        new IngestError('STORAGE_FAILED', `The DuckDB store ${path} is closed`, { retryable: false }),
+      );
+    opening ??= openDatabase(path, readOnly, inMemory);
+    return opening;
+  };
+
+  const refuseWriteWhenReadOnly = (what: string): void => {
+    if (readOnly) {
+      throw new IngestError('USAGE', `Cannot ${what}: the DuckDB store ${path} was opened read-only`, {
+        context: { path },
+      });
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    flushQueued = false;
+    const batch = pending.splice(0);
+    const live = batch.filter((p) => {
+      if (!p.signal?.aborted) return true;
+      p.reject(new IngestError('ABORTED', 'aborted', { cause: p.signal.reason }));
+      return false;
+    });
+    if (live.length === 0) return;
+    // Within one group the later call's copy of a unit wins, as if the calls ran one by one.
+    const byUnit = new Map<string, ScopedRows>();
+    for (const p of live) {
+      for (const u of p.units) {
+        const key = unitKeyString(u.unit);
+        byUnit.delete(key);
+        byUnit.set(key, u);
+      }
+    }
+    try {
+      const { writer } = await open();
+      await writeUnits(writer, [...byUnit.values()], path);
+      for (const p of live) p.resolve();
+    } catch (error) {
+      for (const p of live)
+        p.reject(storageError(error, `write ${byUnit.size} units to DuckDB ${path}`, { path }));
+    }
+  };
+
+  return {
+    kind: 'duckdb',
+    async init(initParams) {
+      throwIfAborted(initParams?.signal);
+      const { writer } = await open();
+      if (readOnly) return;
+      await writeLock.run(async () => {
+        try {
+          for (const table of STORE_TABLES) await writer.run(DUCKDB_DDL[table]);
+        } catch (error) {
+          throw storageError(error, `create tables in DuckDB ${path}`, { path });
+        }
+      });
+    },
+
+    write({ units, signal }) {
+      try {
+        throwIfAborted(signal);
+        refuseWriteWhenReadOnly('write rows');
+        const scoped = units.map((u: UnitWrite) => scopeUnitRows(u));
+        if (scoped.length === 0) return Promise.resolve();
+        return new Promise<void>((resolve, reject) => {
+          pending.push({ units: scoped, signal, resolve, reject });
+          if (!flushQueued) {
+            flushQueued = true;
+            void writeLock.run(flush);
+          }
+        });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+
+    async writeLedger({ entries, signal }) {
+      throwIfAborted(signal);
+      refuseWriteWhenReadOnly('write the ledger');
+      if (entries.length === 0) return;
+      const latest = new Map<string, LedgerEntry>();
+      for (const e of entries) {
+        latest.delete(unitKeyString(e));
+        latest.set(unitKeyString(e), e);
+      }
+      const { writer } = await open();
+      await writeLock.run(async () => {
+        try {
+          await upsertLedger(writer, [...latest.values()]);
+        } catch (error) {
+          throw storageError(error, `write ${latest.size} ledger entries to DuckDB ${path}`, { path });
+        }
+      });
+    },
+
+    async readLedger(readParams) {
+      throwIfAborted(readParams?.signal);
+      const { reader } = await open();
+      return readLock.run(async () => {
+        try {
+          return await selectLedger(reader, readParams?.filter ?? {});
+        } catch (error) {
+          throw storageError(error, `read the ledger of DuckDB ${path}`, { path });
+        }
+      });
+    },
+
+    async query({ sql, signal }) {
+      throwIfAborted(signal);
+      if (!isReadOnlySql(sql)) {
+        throw new IngestError('USAGE', 'Refused a statement that is not a read: query() is read-only', {
+          context: { sql },
+        });
+      }
+      const { reader } = await open();
+      return readLock.run(() => runReadQuery(reader, sql, signal));
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      const opened = opening;
+      if (opened === undefined) return;
+      // Let queued writes finish: their callers were promised durability.
+      await writeLock.run(async () => undefined);
+      await readLock.run(async () => undefined);
+      const db = await opened.catch(() => undefined);
+      if (db === undefined) return;
+      try {
+        if (!readOnly && !inMemory) await db.writer.run('CHECKPOINT');
+      } catch (error) {
+        throw storageError(error, `checkpoint DuckDB ${path}`, { path });
+      } finally {
+        db.reader.closeSync();
+        db.writer.closeSync();
+        db.instance.closeSync();
+      }
+    },
+  };
+}
+
+async function openDatabase(path: string, readOnly: boolean, inMemory: boolean): Promise<Opened> {
+  try {
+    if (!inMemory && !readOnly) await mkdir(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(
+      inMemory ? ':memory:' : path,
+      readOnly ? { access_mode: 'READ_ONLY' } : {},
+    );
+    const writer = await instance.connect();
+    const reader = await instance.connect();
+    // ICU is built in: without this, TIMESTAMPTZ values and casts would follow the machine's zone.
+    for (const c of [writer, reader]) await c.run("SET TimeZone = 'UTC'");
+    if (process.env.TP_CKPT) await writer.run(`SET checkpoint_threshold = '${process.env.TP_CKPT}'`);
+    return { instance, writer, reader };
+  } catch (error) {
+    const hint = /lock/i.test(messageOf(error))
+      ? '; another process has it open for writing (wait for it to finish)'
+      : readOnly
+        ? '; run `tickpipe run` first to create it'
+        : '';
+    throw storageError(error, `open DuckDB file ${path}${hint}`, { path });
+  }
+}
+
+async function writeUnits(
+  writer: DuckDBConnection,
+  units: readonly ScopedRows[],
+  path: string,
+): Promise<void> {
+  const rows: { [T in DataTable]: TableRows[T][number][] } = {
+    ticks: [],
+    bars: [],
+    order_book: [],
+    factors: [],
+    adj_factors: [],
+  };
+  for (const u of units) {
+    pushAll(rows.ticks, u.ticks);
+    pushAll(rows.bars, u.bars);
+    pushAll(rows.order_book, u.books);
+    pushAll(rows.factors, u.factors);
+    pushAll(rows.adj_factors, u.adjFactors);
+  }
+  const T = (l: string, t0: number) => process.env.TP_T && console.log(l, (performance.now() - t0).toFixed(0), 'ms');
+  let t0 = performance.now();
+  await writer.run('BEGIN TRANSACTION');
+  try {
+    for (const table of DATA_TABLES) {
+      const owners = units.filter((u) => u.scope.tables.includes(table));
+      for (let i = 0; i < owners.length; i += UNITS_PER_STATEMENT) {
+        await writer.run(deleteSliceSql(table, owners.slice(i, i + UNITS_PER_STATEMENT)));
+      }
+    }
+    T('delete', t0); t0 = performance.now();
+    for (const table of DATA_TABLES) { await appendTableRows(writer, table, rows[table]); T('append ' + table, t0); t0 = performance.now(); }
+    await writer.run('COMMIT');
+    T('commit', t0);
+  } catch (error) {
+    try {
+      await writer.run('ROLLBACK');
+    } catch {
+      // DuckDB may have ended the failed transaction itself; the original error is what matters.
+    }
+    throw storageError(error, `write ${units.length} units to DuckDB ${path}`, { path });
+  }
+}
+
+function pushAll<T>(into: T[], from: readonly T[]): void {
+  for (const x of from) into.push(x);
+}
+
+/** One DELETE for the slices of `units` in `table`, joined on a VALUES list of slice keys. */
+function deleteSliceSql(table: DataTable, units: readonly ScopedRows[]): string {
+  const bars = table === 'bars';
+  const values = units
+    .map((u) => {
+      const parts = [lit(u.scope.source), lit(u.scope.symbol), `CAST(${lit(u.scope.tradeDate)} AS DATE)`];
+      if (bars) parts.push(lit(u.scope.interval ?? ''));
+      return `(${parts.join(', ')})`;
+    })
+    .join(', ');
+  const cols = bars ? 'source, symbol, trade_date, iv' : 'source, symbol, trade_date';
+  const on = `${table}.source = k.source AND ${table}.symbol = k.symbol AND ${table}.trade_date = k.trade_date`;
+  return `DELETE FROM ${table} USING (VALUES ${values}) AS k(${cols}) WHERE ${on}${bars ? ' AND bars."interval" = k.iv' : ''}`;
+}
+
+/** A SQL string literal. */
+function lit(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+const LEDGER_TYPES: DuckDBType[] = [
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  DATE,
+  VARCHAR,
+  BIGINT,
+  INTEGER,
+  VARCHAR,
+  VARCHAR,
+  VARCHAR,
+  TIMESTAMP,
+];
+
+async function upsertLedger(writer: DuckDBConnection, entries: readonly LedgerEntry[]): Promise<void> {
+  await writer.run('BEGIN TRANSACTION');
+  try {
+    for (let i = 0; i < entries.length; i += UNITS_PER_STATEMENT) {
+      const batch = entries.slice(i, i + UNITS_PER_STATEMENT);
+      const values: DuckDBValue[] = [];
+      const types: DuckDBType[] = [];
+      const tuples: string[] = [];
+      for (const e of batch) {
+        const base = values.length;
+        tuples.push(`(${LEDGER_TYPES.map((_, j) => `$${base + j + 1}`).join(', ')})`);
+        values.push(
+          e.provider,
+          e.dataType,
+          e.symbol,
+          dateValue(e.tradeDate),
+          e.status,
+          BigInt(e.rows),
+          e.attempts,
+          e.errorCode,
+          e.errorMessage,
+          e.runId,
+          new DuckDBTimestampValue(BigInt(Math.trunc(e.updatedAt)) * 1000n),
+        );
+        types.push(...LEDGER_TYPES);
+      }
+      await writer.run(`INSERT OR REPLACE INTO ingest_ledger VALUES ${tuples.join(', ')}`, values, types);
+    }
+    await writer.run('COMMIT');
+  } catch (error) {
+    try {
+      await writer.run('ROLLBACK');
+    } catch {
+      // See writeUnits.
+    }
+    throw error;
+  }
+}
+
+async function selectLedger(reader: DuckDBConnection, f: LedgerFilter): Promise<LedgerEntry[]> {
+  const where: string[] = [];
+  const values: DuckDBValue[] = [];
+  const types: DuckDBType[] = [];
+  const bind = (v: DuckDBValue, t: DuckDBType): string => {
+    values.push(v);
+    types.push(t);
+    return `$${values.length}`;
+  };
+  const inList = (col: string, xs: readonly string[]): void => {
+    where.push(xs.length === 0 ? 'false' : `${col} IN (${xs.map((x) => bind(x, VARCHAR)).join(', ')})`);
+  };
+  if (f.provider !== undefined) where.push(`provider = ${bind(f.provider, VARCHAR)}`);
+  if (f.dataTypes !== undefined) inList('data_type', f.dataTypes);
+  if (f.symbols !== undefined) inList('symbol', f.symbols);
+  if (f.startDate !== undefined) where.push(`trade_date >= ${bind(dateValue(f.startDate), DATE)}`);
+  if (f.endDate !== undefined) where.push(`trade_date <= ${bind(dateValue(f.endDate), DATE)}`);
+  if (f.statuses !== undefined) inList('status', f.statuses);
+  if (f.runId !== undefined) where.push(`run_id = ${bind(f.runId, VARCHAR)}`);
+  const sql =
+    'SELECT provider, data_type, symbol, trade_date, status, "rows", attempts, error_code, error_message, run_id, updated_at ' +
+    `FROM ingest_ledger${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
+    'ORDER BY provider, data_type, symbol, trade_date';
+  const reader_ = await reader.runAndReadAll(sql, values, types);
+  return reader_.getRows().map((r) => {
+    const [
+      provider,
+      dataType,
+      symbol,
+      tradeDate,
+      status,
+      rows,
+      attempts,
+      errorCode,
+      errorMessage,
+      runId,
+      updatedAt,
+    ] = r.map(toPlainValue);
+    return {
+      provider: provider as string,
+      dataType: dataType as ConcreteDataType,
+      symbol: symbol as string,
+      tradeDate: tradeDate as string,
+      status: status as UnitStatus,
+      rows: rows as number,
+      attempts: attempts as number,
+      errorCode: errorCode as string | null,
+      errorMessage: errorMessage as string | null,
+      runId: runId as string,
+      updatedAt: Date.parse(updatedAt as string),
+    };
+  });
+}
+
+async function runReadQuery(
+  reader: DuckDBConnection,
+  sql: string,
+  signal: AbortSignal | undefined,
+): Promise<QueryResult> {
+  const onAbort = (): void => reader.interrupt();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    throwIfAborted(signal);
+    const extracted = await reader.extractStatements(sql);
+    if (extracted.count === 0) throw new IngestError('USAGE', 'The query is empty', { context: { sql } });
+    let result: QueryResult = { columns: [], rows: [] };
+    for (let i = 0; i < extracted.count; i++) {
+      const prepared = await extracted.prepare(i);
+      try {
+        if (!QUERY_STATEMENT_TYPES.has(prepared.statementType)) {
+          throw new IngestError('USAGE', 'Refused a statement that is not a read: query() is read-only', {
+            context: { sql },
+          });
+        }
+        const read = await prepared.runAndReadAll();
+        result = { columns: read.columnNames(), rows: read.getRows().map((row) => row.map(toPlainValue)) };
+      } finally {
+        prepared.destroySync();
+      }
+    }
+    throwIfAborted(signal);
+    return result;
+  } catch (error) {
+    throwIfAborted(signal);
+    if (isIngestError(error)) throw error;
+    const message = messageOf(error);
+    if (/^(IO|FATAL|Out of Memory|INTERNAL) Error/i.test(message)) {
+      throw storageError(error, 'query DuckDB', { sql });
+    }
+    throw new IngestError('USAGE', `Query failed: ${message}`, { context: { sql }, cause: error });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function dateValue(text: string): DuckDBDateValue {
+  return new DuckDBDateValue(Math.floor(Date.parse(`${text}T00:00:00Z`) / MS_PER_DAY));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Wraps a DuckDB failure as a retryable `STORAGE_FAILED`; tickpipe's own errors pass through. */
+function storageError(error: unknown, what: string, context: Record<string, unknown>): IngestError {
+  if (isIngestError(error)) return error;
+  return new IngestError('STORAGE_FAILED', `Could not ${what}: ${messageOf(error)}`, {
+    context,
+    cause: error,
+  });
+}
+
+/** A mutex as a promise chain: `run` calls execute one at a time, in call order. */
+function createLock(): { run<T>(fn: () => Promise<T>): Promise<T> } {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    run<T>(fn: () => Promise<T>): Promise<T> {
+      const result = tail.then(fn);
+      tail = result.catch(() => undefined);
+      return result;
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * The ClickHouse store on embedded chdb (ClickHouse 26.x, `modern` schema) in a temp directory.
+ * libchdb binds one data directory per process, so every store of this file shares one
+ * directory and gets its own random database.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe } from 'vitest';
+import { ClickHouseStore } from '../src/storage/clickhouse/clickhouse-store.js';
+import { runStoreContract } from './store-contract.js';
+import { clickHouseTestConfig, runClickHouseStoreSuite } from './support/clickhouse-env.js';
+
+const chdbPath = mkdtempSync(join(tmpdir(), 'tickpipe-chdb-'));
+
+describe('ClickHouseStore on chdb', () => {
+  afterAll(() => rmSync(chdbPath, { recursive: true, force: true }));
+
+  runStoreContract('clickhouse chdb', async () => {
+    const store = new ClickHouseStore(clickHouseTestConfig({ connection: { chdbPath } }));
+    return { store, cleanup: () => store.close(), finalSuffix: ' FINAL' };
+  });
+
+  runClickHouseStoreSuite('chdb', (over, deps) => new ClickHouseStore(clickHouseTestConfig({ ...over, connection: { chdbPath } }), deps));
+});
