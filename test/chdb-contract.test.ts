@@ -21,5 +21,8 @@ describe('ClickHouseStore on chdb', () => {
     return { store, cleanup: () => store.close(), finalSuffix: ' FINAL' };
   });
 
-  runClickHouseStoreSuite('chdb', (over, deps) => new ClickHouseStore(clickHouseTestConfig({ ...over, connection: { chdbPath } }), deps));
+  runClickHouseStoreSuite(
+    'chdb',
+    (over, deps) => new ClickHouseStore(clickHouseTestConfig({ ...over, connection: { chdbPath } }), deps),
+  );
 });

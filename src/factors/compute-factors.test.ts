@@ -456,3 +456,70 @@ describe('input handling', () => {
     expect(() => e3.finish()).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
   });
 });
+
+describe('plain session for tickers outside the A-share market', () => {
+  const utc = (iso: string): number => Date.parse(iso);
+  const usTick = (iso: string, price: number, volume: number): Tick => ({
+    symbol: 'AAPL',
+    ts: utc(iso),
+    seq: 0,
+    price,
+    volume,
+    amount: price * volume,
+    side: 'N',
+    source: 'yahoo',
+    tradeDate: '2026-01-05',
+  });
+  const ticks = [
+    usTick('2026-01-05T14:30:05Z', 200, 10),
+    usTick('2026-01-05T14:31:10Z', 201, 20),
+    usTick('2026-01-05T21:00:00Z', 202, 30),
+  ];
+  const values = computeFactors({
+    symbol: 'AAPL',
+    tradeDate: '2026-01-05',
+    source: 'yahoo',
+    ticks,
+    prevClose: 199,
+  });
+  const at = (iso: string, factor: string): number | undefined =>
+    values.find((v) => v.ts === utc(iso) && v.factor === factor)?.value;
+
+  it('buckets by UTC minute without a grid, lunch break or auctions', () => {
+    expect(values.filter((v) => v.factor === 'volume_1m').map((v) => [v.ts, v.value])).toEqual([
+      [utc('2026-01-05T14:31:00Z'), 10],
+      [utc('2026-01-05T14:32:00Z'), 20],
+      [utc('2026-01-05T21:01:00Z'), 30],
+    ]);
+    expect(at('2026-01-05T14:32:00Z', 'ret_1m')).toBe(Math.log(201 / 200));
+    expect(at('2026-01-05T21:01:00Z', 'ret_1m')).toBe(Math.log(202 / 201));
+    expect(at('2026-01-05T14:32:00Z', 'trade_imbalance_1m')).toBe(1);
+  });
+
+  it('stamps daily factors at the last traded bucket and skips the A-share-only ones', () => {
+    const daily = values.filter((v) => v.ts === utc('2026-01-05T21:01:00Z') && !v.factor.endsWith('_1m'));
+    expect(daily.map((v) => v.factor)).toEqual(['amihud_1d', 'realized_vol_1d', 'ret_1d', 'vwap_1d']);
+    expect(
+      values.some((v) => v.factor === 'auction_volume_share' || v.factor === 'intraday_momentum_30m'),
+    ).toBe(false);
+  });
+
+  it('can be forced for any ticker, and the A-share clock for plain ones', () => {
+    const forced = computeFactors({
+      symbol: SYMBOL,
+      tradeDate: D,
+      source: 'sim',
+      ticks: goldenTicks(),
+      session: 'plain',
+    });
+    expect(forced.filter((v) => v.factor === 'volume_1m')).toHaveLength(7);
+    const aShare = computeFactors({
+      symbol: 'AAPL',
+      tradeDate: D,
+      source: 'sim',
+      ticks: goldenTicks(),
+      session: 'a_share',
+    });
+    expect(aShare.filter((v) => v.factor === 'volume_1m')).toHaveLength(241);
+  });
+});

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { shanghaiTime } from '../domain/dates.js';
 import type { Bar, BookSnapshot, Tick } from '../domain/rows.js';
@@ -119,5 +120,12 @@ describe('renderFactorTableMarkdown', () => {
     const amihud = lines.find((l) => l.includes('`amihud_1d`')) ?? '';
     expect(amihud).toContain('\\|ret_1d\\|');
     for (const line of lines) expect(line.replaceAll('\\|', '').split('|')).toHaveLength(10);
+  });
+});
+
+describe('README-factors.md', () => {
+  it('contains the generated factor table verbatim', () => {
+    const readme = readFileSync(new URL('./README-factors.md', import.meta.url), 'utf8');
+    expect(readme).toContain(renderFactorTableMarkdown());
   });
 });

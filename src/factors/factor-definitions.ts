@@ -1,8 +1,9 @@
 /**
  * The factor catalogue: one row per factor, the single source for the README factor table and
- * `tickpipe factors`. All factors assume the A-share session clock (see `session-clock.ts`):
+ * `tickpipe factors`. Definitions are written for the A-share session clock (see `session-clock.ts`):
  * 1-minute factors are stamped with the END label of their bucket (09:30 = opening auction,
- * 09:31…11:30, 13:01…15:00), daily factors with 15:00 Shanghai of the trade date.
+ * 09:31…11:30, 13:01…15:00), daily factors with 15:00 Shanghai of the trade date. Other markets
+ * use the plain clock, which has no auctions, lunch break or opening-momentum window.
  */
 
 /** Input data sets a factor can be computed from. */

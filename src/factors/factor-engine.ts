@@ -38,11 +38,15 @@ export interface FactorEngineSizes {
  * number of inputs; the output is bounded by the 241-bucket grid.
  */
 export interface FactorEngine {
+  /** Adds a trade (non-decreasing `ts`); throws `DATA_INVALID` when out of order. */
   onTick(tick: Tick): void;
+  /** Adds a book snapshot (non-decreasing `ts`); throws `DATA_INVALID` when out of order. */
   onBook(book: BookSnapshot): void;
+  /** Adds an END-labelled 1-minute bar (increasing `ts`); throws `INTERNAL` after any tick. */
   onBar(bar: Bar): void;
   /** Closes every open bucket, emits the daily factors and returns all values sorted by (ts, factor). */
   finish(): FactorValue[];
+  /** Current buffer sizes (diagnostics; the streaming-memory test asserts they stay bounded). */
   sizes(): FactorEngineSizes;
 }
 

@@ -11,7 +11,9 @@ export interface TradeAggregatorParams {
   clock: SessionClock;
   /** Exchange-local trade date `YYYY-MM-DD` (for the daily values' `ts`). */
   tradeDate: string;
+  /** Previous close (enables `ret_1d`, `amihud_1d`). */
   prevClose?: number;
+  /** Limit prices (either enables `limit_hit`). */
   limitUp?: number;
   limitDown?: number;
 }
@@ -30,6 +32,7 @@ export interface TradeAggregator {
   onBar(bar: Bar): void;
   /** Closes the open bucket, zero-fills the grid to 15:00 (ticks) and emits the daily factors. */
   finish(): void;
+  /** Current buffer sizes. */
   sizes(): TradeAggregatorSizes;
 }
 
@@ -96,7 +99,7 @@ export function createTradeAggregator(params: TradeAggregatorParams, emit: Facto
   let prevTradePrice: number | undefined;
   let lastTickDirection: 1 | -1 | undefined;
 
-  // ret_1m reference price (last trade price before the bucket) and its half-day.
+  // ret_1m reference price (last trade price before the bucket) and its session part (half-day).
   let refPrice: number | undefined;
   let refPart: number | undefined;
   const returns = new Float64Array(REALIZED_VOL_WINDOW_RETURNS);

@@ -7,7 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Ticker } from '../../src/domain/ticker.js';
 import type { LedgerEntry, UnitKey } from '../../src/ledger/ledger-entry.js';
-import type { ClickHouseClientPort, ClickHouseStore, ClickHouseStoreConfig, ClickHouseStoreDeps } from '../../src/storage/clickhouse/clickhouse-store.js';
+import type {
+  ClickHouseClientPort,
+  ClickHouseStore,
+  ClickHouseStoreConfig,
+  ClickHouseStoreDeps,
+} from '../../src/storage/clickhouse/clickhouse-store.js';
 import type { Tick } from '../../src/domain/rows.js';
 
 /** The env variable naming the test server's HTTP URL. */
@@ -21,7 +26,9 @@ export function clickHouseTestUrl(): string | undefined {
   const url = process.env[CLICKHOUSE_URL_ENV];
   if (url !== undefined && url !== '') return url;
   if (process.env.CI) {
-    throw new Error(`${CLICKHOUSE_URL_ENV} is not set but CI is: start the server with scripts/services/start.sh BASE_DIR and source BASE_DIR/env.sh`);
+    throw new Error(
+      `${CLICKHOUSE_URL_ENV} is not set but CI is: start the server with scripts/services/start.sh BASE_DIR and source BASE_DIR/env.sh`,
+    );
   }
   console.warn(
     `[clickhouse tests] SKIPPED: ${CLICKHOUSE_URL_ENV} is not set. Run scripts/services/start.sh /tmp/tp-services && . /tmp/tp-services/env.sh`,
@@ -50,10 +57,17 @@ export function clickHouseTestConfig(over: Partial<ClickHouseStoreConfig> = {}):
 }
 
 /** Builds a store for the suite: the config overrides and deps are the test's. */
-export type MakeClickHouseStore = (over: Partial<ClickHouseStoreConfig>, deps: ClickHouseStoreDeps) => ClickHouseStore;
+export type MakeClickHouseStore = (
+  over: Partial<ClickHouseStoreConfig>,
+  deps: ClickHouseStoreDeps,
+) => ClickHouseStore;
 
 /** A timer the test fires by hand. */
-function manualTimer(): { setTimer: NonNullable<ClickHouseStoreDeps['setTimer']>; fire(): void; armed(): number } {
+function manualTimer(): {
+  setTimer: NonNullable<ClickHouseStoreDeps['setTimer']>;
+  fire(): void;
+  armed(): number;
+} {
   let due: (() => void)[] = [];
   return {
     setTimer(fn) {
@@ -94,7 +108,13 @@ function insertSpy(fail?: (table: string, attempt: number) => Error | undefined)
 const T0 = Date.UTC(2025, 5, 5, 1, 30, 0);
 
 function unitOf(symbol: string, over: Partial<UnitKey> = {}): UnitKey {
-  return { provider: 'simulated', dataType: 'ticks', symbol: symbol as Ticker, tradeDate: '2025-06-05', ...over };
+  return {
+    provider: 'simulated',
+    dataType: 'ticks',
+    symbol: symbol as Ticker,
+    tradeDate: '2025-06-05',
+    ...over,
+  };
 }
 
 function ticks(unit: UnitKey, n: number, price = 10): Tick[] {
@@ -127,11 +147,16 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
     it('coalesces the rows of many write() calls into one insert per table', async () => {
       const timer = manualTimer();
       const spy = insertSpy();
-      const store = make({ batch_rows: 100_000, batch_ms: 1000 }, { setTimer: timer.setTimer, wrapClient: spy.wrapClient });
+      const store = make(
+        { batch_rows: 100_000, batch_ms: 1000 },
+        { setTimer: timer.setTimer, wrapClient: spy.wrapClient },
+      );
       await store.init();
       const units = Array.from({ length: 40 }, (_, i) => unitOf(`6000${String(i).padStart(2, '0')}.SH`));
       let resolved = 0;
-      const writes = units.map((u) => store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 25) } }] }).then(() => resolved++));
+      const writes = units.map((u) =>
+        store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 25) } }] }).then(() => resolved++),
+      );
       await new Promise((r) => setImmediate(r));
       expect(resolved).toBe(0); // nothing is durable before the batch is sent
       expect(timer.armed()).toBe(1);
@@ -145,9 +170,14 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
     it('sends a batch as soon as batch_rows rows wait, without waiting for the timer', async () => {
       const timer = manualTimer();
       const spy = insertSpy();
-      const store = make({ batch_rows: 50, batch_ms: 60_000 }, { setTimer: timer.setTimer, wrapClient: spy.wrapClient });
+      const store = make(
+        { batch_rows: 50, batch_ms: 60_000 },
+        { setTimer: timer.setTimer, wrapClient: spy.wrapClient },
+      );
       const units = Array.from({ length: 4 }, (_, i) => unitOf(`0000${i + 1}.SZ`));
-      await Promise.all(units.map((u) => store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 25) } }] })));
+      await Promise.all(
+        units.map((u) => store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 25) } }] })),
+      );
       expect(spy.dataInserts()).toEqual([
         { table: 'ticks', rows: 50 },
         { table: 'ticks', rows: 50 },
@@ -156,7 +186,13 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
 
     it('rejects exactly the write() calls whose rows were in a failed insert', async () => {
       const timer = manualTimer();
-      const spy = insertSpy((table) => (table === 'bars' ? new Error('Code: 241, e.displayText() = DB::Exception: Memory limit exceeded, e.what() = DB::Exception') : undefined));
+      const spy = insertSpy((table) =>
+        table === 'bars'
+          ? new Error(
+              'Code: 241, e.displayText() = DB::Exception: Memory limit exceeded, e.what() = DB::Exception',
+            )
+          : undefined,
+      );
       const store = make({ batch_rows: 100_000 }, { setTimer: timer.setTimer, wrapClient: spy.wrapClient });
       await store.init();
       const tickUnit = unitOf('600001.SH');
@@ -177,7 +213,9 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
       const results = Promise.allSettled([
         store.write({ units: [{ unit: tickUnit, rows: { ticks: ticks(tickUnit, 10) } }] }),
         store.write({ units: [{ unit: barUnit, rows: { bars: [bar] } }] }),
-        store.write({ units: [{ unit: unitOf('600003.SH'), rows: { ticks: ticks(unitOf('600003.SH'), 5) } }] }),
+        store.write({
+          units: [{ unit: unitOf('600003.SH'), rows: { ticks: ticks(unitOf('600003.SH'), 5) } }],
+        }),
       ]);
       await new Promise((r) => setImmediate(r));
       expect(timer.armed()).toBe(1);
@@ -186,7 +224,11 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
       expect(a?.status).toBe('fulfilled');
       expect(c?.status).toBe('fulfilled');
       expect(b?.status).toBe('rejected');
-      const error = (b as PromiseRejectedResult).reason as { code: string; retryable: boolean; message: string };
+      const error = (b as PromiseRejectedResult).reason as {
+        code: string;
+        retryable: boolean;
+        message: string;
+      };
       expect(error.code).toBe('STORAGE_FAILED');
       expect(error.retryable).toBe(true);
       expect(error.message).toMatch(/code 241.*Memory limit exceeded/);
@@ -196,9 +238,14 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
     it('retries broken connections inside the store', async () => {
       const sleeps: number[] = [];
       const spy = insertSpy((table, attempt) =>
-        table === 'ticks' && attempt <= 2 ? Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) : undefined,
+        table === 'ticks' && attempt <= 2
+          ? Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
+          : undefined,
       );
-      const store = make({ batch_ms: 0 }, { wrapClient: spy.wrapClient, sleep: async (ms) => void sleeps.push(ms) });
+      const store = make(
+        { batch_ms: 0 },
+        { wrapClient: spy.wrapClient, sleep: async (ms) => void sleeps.push(ms) },
+      );
       const u = unitOf('600010.SH');
       await store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 3) } }] });
       expect(spy.dataInserts()).toHaveLength(3);
@@ -208,12 +255,17 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
 
     it('gives up after maxConnectionAttempts with a retryable STORAGE_FAILED', async () => {
       const spy = insertSpy(() => Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
-      const store = make({ batch_ms: 0 }, { wrapClient: spy.wrapClient, sleep: async () => {}, maxConnectionAttempts: 2 });
+      const store = make(
+        { batch_ms: 0 },
+        { wrapClient: spy.wrapClient, sleep: async () => {}, maxConnectionAttempts: 2 },
+      );
       const u = unitOf('600011.SH');
-      await expect(store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 3) } }] })).rejects.toMatchObject({
-        code: 'STORAGE_FAILED',
-        retryable: true,
-      });
+      await expect(store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 3) } }] })).rejects.toMatchObject(
+        {
+          code: 'STORAGE_FAILED',
+          retryable: true,
+        },
+      );
       expect(spy.dataInserts()).toHaveLength(2);
     });
 
@@ -237,7 +289,17 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
       const rows = ticks(u, 2).map((t, i) => ({ ...t, ts: T0 + 5 + i })); // same second, 1 ms apart
       await store.write({ units: [{ unit: u, rows: { ticks: rows } }] });
       const r = await store.query({ sql: 'SELECT * FROM ticks FINAL ORDER BY seq' });
-      expect(r.columns).toEqual(['symbol', 'ts', 'seq', 'price', 'volume', 'amount', 'side', 'source', 'trade_date']);
+      expect(r.columns).toEqual([
+        'symbol',
+        'ts',
+        'seq',
+        'price',
+        'volume',
+        'amount',
+        'side',
+        'source',
+        'trade_date',
+      ]);
       expect(r.rows.map((row) => row[1])).toEqual(['2025-06-05T01:30:00.005Z', '2025-06-05T01:30:00.006Z']);
       expect(r.rows[0]?.[8]).toBe('2025-06-05');
     });
@@ -268,7 +330,10 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
     it('refuses writing SQL and maps unknown tables to USAGE', async () => {
       const store = make({}, {});
       await expect(store.query({ sql: 'DROP TABLE ticks' })).rejects.toMatchObject({ code: 'USAGE' });
-      await expect(store.query({ sql: 'SELECT * FROM no_such_table' })).rejects.toMatchObject({ code: 'USAGE', retryable: false });
+      await expect(store.query({ sql: 'SELECT * FROM no_such_table' })).rejects.toMatchObject({
+        code: 'USAGE',
+        retryable: false,
+      });
     });
 
     it('init() is idempotent and reports the schema flavor', async () => {
@@ -278,7 +343,14 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
       const info = await store.serverInfo();
       expect(info.flavor).toBe(info.version.startsWith('18.') ? 'legacy' : 'modern');
       const tables = await store.query({ sql: 'SHOW TABLES' });
-      expect(tables.rows.map((r) => r[0]).sort()).toEqual(['adj_factors', 'bars', 'factors', 'ingest_ledger', 'order_book', 'ticks']);
+      expect(tables.rows.map((r) => r[0]).sort()).toEqual([
+        'adj_factors',
+        'bars',
+        'factors',
+        'ingest_ledger',
+        'order_book',
+        'ticks',
+      ]);
     });
   });
 }

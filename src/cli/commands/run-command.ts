@@ -20,6 +20,7 @@ import { loadForCommand, openStore, reporterFor, type CommonFlags } from '../con
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { learnedLimitsPath, readLearnedLimits, writeLearnedLimits } from '../learned-limits-file.js';
 import { readFileSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import type { LoadedConfig } from '../../config/load-config.js';
 import { createMemoryStore } from '../../storage/memory/memory-store.js';
 import { createStore } from '../../storage/create-store.js';
@@ -120,6 +121,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, onlyUnits?: Readonl
 
   const stop = new AbortController();
   const abort = new AbortController();
+  // Every waiting request listens on these; hundreds of waiters are normal.
+  setMaxListeners(0, stop.signal, abort.signal);
   const graceMs = flags.graceMs !== undefined ? Number(flags.graceMs) : DEFAULT_GRACE_MS;
   let interrupts = 0;
   const unsubscribe = io.onInterrupt?.(() => {

@@ -467,6 +467,27 @@ describe('tushare provider: pacing', () => {
     expect(emu.state.requests.filter((r) => r.overLimit)).toEqual([]);
   });
 
+  it('spreads requests over several tokens, each within its own limit', async () => {
+    const other = 'emulator-token-0002';
+    const policy = { perMinute: { stk_mins: 2 } };
+    const emu = await emulator({ now: Date.now, windowMs, tokens: { [TOKEN]: policy, [other]: policy } });
+    const gate = createSlidingWindowGate({ limit: 2, windowMs, marginMs: 300 });
+    for (const d of dates) emu.state.market.dailyBar('600519.SH', d);
+    const p = createTushareProvider(
+      config(emu.url, { token: undefined, tokens: [TOKEN, other] }),
+      deps({ gate }),
+    );
+    await Promise.all(
+      dates
+        .slice(0, 8)
+        .map((d) => p.fetch({ dataType: 'bars_1m', symbol: '600519.SH', tradeDates: [d], signal: signal() })),
+    );
+    expect(emu.state.requests.filter((r) => r.overLimit)).toEqual([]);
+    const perToken = emu.state.requests.map((r) => r.tokenLast4);
+    expect(perToken.filter((t) => t === '0001')).toHaveLength(4);
+    expect(perToken.filter((t) => t === '0002')).toHaveLength(4);
+  });
+
   it('does go over the limit without pacing (the check above can fail)', async () => {
     const emu = await emulator({
       now: Date.now,

@@ -4,23 +4,42 @@ import { flavorOfVersion, schemaStatements } from './ddl.js';
 
 describe('parseClickHouseFailure', () => {
   it('parses the 18.16 message format', () => {
-    const e = new Error("Code: 60, e.displayText() = DB::Exception: Table probe.nope doesn't exist., e.what() = DB::Exception\n");
-    expect(parseClickHouseFailure(e)).toEqual({ serverCode: 60, message: "Table probe.nope doesn't exist.", connection: false });
+    const e = new Error(
+      "Code: 60, e.displayText() = DB::Exception: Table probe.nope doesn't exist., e.what() = DB::Exception\n",
+    );
+    expect(parseClickHouseFailure(e)).toEqual({
+      serverCode: 60,
+      message: "Table probe.nope doesn't exist.",
+      connection: false,
+    });
   });
 
   it('parses the modern message format', () => {
-    const e = new Error('Code: 62. DB::Exception: Syntax error: failed at position 1. (SYNTAX_ERROR) (version 24.3.1.1)');
-    expect(parseClickHouseFailure(e)).toMatchObject({ serverCode: 62, message: 'Syntax error: failed at position 1.' });
+    const e = new Error(
+      'Code: 62. DB::Exception: Syntax error: failed at position 1. (SYNTAX_ERROR) (version 24.3.1.1)',
+    );
+    expect(parseClickHouseFailure(e)).toMatchObject({
+      serverCode: 62,
+      message: 'Syntax error: failed at position 1.',
+    });
   });
 
   it('reads the code of a typed ClickHouseError', () => {
-    const e = Object.assign(new Error('default: Cannot execute query in readonly mode.'), { code: '164', type: 'READONLY' });
+    const e = Object.assign(new Error('default: Cannot execute query in readonly mode.'), {
+      code: '164',
+      type: 'READONLY',
+    });
     expect(parseClickHouseFailure(e)).toMatchObject({ serverCode: 164, connection: false });
   });
 
   it('recognises broken connections, also in a cause chain', () => {
-    expect(parseClickHouseFailure(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).connection).toBe(true);
-    expect(parseClickHouseFailure(new Error('outer', { cause: Object.assign(new Error('x'), { code: 'EPIPE' }) })).connection).toBe(true);
+    expect(
+      parseClickHouseFailure(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).connection,
+    ).toBe(true);
+    expect(
+      parseClickHouseFailure(new Error('outer', { cause: Object.assign(new Error('x'), { code: 'EPIPE' }) }))
+        .connection,
+    ).toBe(true);
     expect(parseClickHouseFailure(new Error('socket hang up')).connection).toBe(true);
     expect(parseClickHouseFailure(new Error('something else')).connection).toBe(false);
   });

@@ -14,9 +14,18 @@ export interface ClickHouseFailure {
   connection: boolean;
 }
 
-const CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
-const LEGACY_RE = /Code:\s*(\d+),\s*e\.displayText\(\)\s*=\s*(?:DB::Exception:\s*)?([\s\S]*?)(?:,\s*e\.what\(\)\s*=[\s\S]*)?$/;
-const MODERN_RE = /Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?([\s\S]*?)\s*(?:\(([A-Z_]+)\))?\s*(?:\(version [^)]*\))?\s*$/;
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
+const LEGACY_RE =
+  /Code:\s*(\d+),\s*e\.displayText\(\)\s*=\s*(?:DB::Exception:\s*)?([\s\S]*?)(?:,\s*e\.what\(\)\s*=[\s\S]*)?$/;
+const MODERN_RE =
+  /Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?([\s\S]*?)\s*(?:\(([A-Z_]+)\))?\s*(?:\(version [^)]*\))?\s*$/;
 
 /** Server error codes caused by the SQL a user wrote (syntax, unknown names, read-only refusals). */
 export const USER_SQL_ERROR_CODES: ReadonlySet<number> = new Set([
@@ -27,11 +36,18 @@ export const USER_SQL_ERROR_CODES: ReadonlySet<number> = new Set([
 export function parseClickHouseFailure(error: unknown): ClickHouseFailure {
   const seen = new Set<unknown>();
   let connection = false;
-  for (let e: unknown = error; e !== undefined && e !== null && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+  for (
+    let e: unknown = error;
+    e !== undefined && e !== null && !seen.has(e);
+    e = (e as { cause?: unknown }).cause
+  ) {
     seen.add(e);
     const code = (e as { code?: unknown }).code;
     const message = e instanceof Error ? e.message : String(e);
-    if ((typeof code === 'string' && CONNECTION_CODES.has(code)) || /socket hang up|ECONNRESET|EPIPE|ECONNREFUSED/i.test(message)) {
+    if (
+      (typeof code === 'string' && CONNECTION_CODES.has(code)) ||
+      /socket hang up|ECONNRESET|EPIPE|ECONNREFUSED/i.test(message)
+    ) {
       connection = true;
     }
     if (typeof e !== 'object') break;

@@ -131,7 +131,9 @@ export class ClickHouseStore implements Store {
   }
 
   /** Server version and schema flavor (after init), for reports and tests. */
-  async serverInfo(params: { signal?: AbortSignal } = {}): Promise<{ version: string; flavor: ClickHouseFlavor }> {
+  async serverInfo(
+    params: { signal?: AbortSignal } = {},
+  ): Promise<{ version: string; flavor: ClickHouseFlavor }> {
     const s = await this.#ready(params.signal);
     return { version: s.version, flavor: s.flavor };
   }
@@ -150,7 +152,11 @@ export class ClickHouseStore implements Store {
       const scoped = scopeUnitRows(u);
       const encoded: EncodedTables = encodeRowSet(s.flavor, scoped);
       for (const table of scoped.scope.tables) {
-        parts.push({ key: `${table}|${sliceKey(scoped.scope, table)}`, table, rows: encoded.get(table) ?? [] });
+        parts.push({
+          key: `${table}|${sliceKey(scoped.scope, table)}`,
+          table,
+          rows: encoded.get(table) ?? [],
+        });
       }
     }
     await this.#raceAbort(s.batcher.add(parts), params.signal);
@@ -205,9 +211,13 @@ export class ClickHouseStore implements Store {
   async query(params: { sql: string; signal?: AbortSignal }): Promise<QueryResult> {
     throwIfAborted(params.signal);
     if (!isReadOnlySql(params.sql)) {
-      throw new IngestError('USAGE', 'query accepts read-only SQL only (SELECT, SHOW, DESCRIBE, EXPLAIN, WITH …)', {
-        retryable: false,
-      });
+      throw new IngestError(
+        'USAGE',
+        'query accepts read-only SQL only (SELECT, SHOW, DESCRIBE, EXPLAIN, WITH …)',
+        {
+          retryable: false,
+        },
+      );
     }
     const s = await this.#ready(params.signal);
     let sql = params.sql.trim().replace(/;\s*$/, '');
@@ -245,7 +255,8 @@ export class ClickHouseStore implements Store {
   }
 
   #ready(signal: AbortSignal | undefined): Promise<Session> {
-    if (this.#closed) return Promise.reject(new IngestError('INTERNAL', 'ClickHouse store is closed', { retryable: false }));
+    if (this.#closed)
+      return Promise.reject(new IngestError('INTERNAL', 'ClickHouse store is closed', { retryable: false }));
     if (this.#session === undefined) {
       const opening = this.#open(signal);
       this.#session = opening;
@@ -268,16 +279,22 @@ export class ClickHouseStore implements Store {
       try {
         chdb = await import('chdb/connection');
       } catch (cause) {
-        throw new IngestError('CONFIG_INVALID', 'embedded ClickHouse needs the optional package "chdb" (npm install chdb)', {
-          cause,
-          retryable: false,
-        });
+        throw new IngestError(
+          'CONFIG_INVALID',
+          'embedded ClickHouse needs the optional package "chdb" (npm install chdb)',
+          {
+            cause,
+            retryable: false,
+          },
+        );
       }
       // chdb keeps one session (SET and USE persist), so one client serves bootstrap and queries.
       client = wrap(
         createClient({
           // chdb types its connection against its own copy of @clickhouse/client-common.
-          connection: chdb.createChdbConnection({ path: cfg.connection.chdbPath }) as unknown as ClientConnection,
+          connection: chdb.createChdbConnection({
+            path: cfg.connection.chdbPath,
+          }) as unknown as ClientConnection,
           log: { level: OFF_LOG_LEVEL },
         }),
       );
@@ -297,13 +314,21 @@ export class ClickHouseStore implements Store {
       client = wrap(createClient({ ...base, database: cfg.database }));
     }
     try {
-      const versionBody = await this.#selectWith(bootstrap, 'SELECT version()', signal, 'connect', false, embedded);
+      const versionBody = await this.#selectWith(
+        bootstrap,
+        'SELECT version()',
+        signal,
+        'connect',
+        false,
+        embedded,
+      );
       const version = String(versionBody.data[0]?.[0] ?? '');
       const flavor = flavorOfVersion(version);
       for (const statement of schemaStatements(flavor, cfg.database)) {
         await this.#command(bootstrap, statement, signal, 'create the schema');
       }
-      if (embedded) await this.#command(client, `USE ${quoteIdent(cfg.database)}`, signal, 'select the database');
+      if (embedded)
+        await this.#command(client, `USE ${quoteIdent(cfg.database)}`, signal, 'select the database');
       const session: Session = { client, flavor, version, embedded, batcher: undefined as never };
       session.batcher = new InsertBatcher<ClickHouseTable, EncodedRow>({
         batchRows: cfg.batch_rows,
@@ -322,7 +347,12 @@ export class ClickHouseStore implements Store {
     }
   }
 
-  async #insert(s: Session, table: ClickHouseTable, rows: EncodedRow[], signal: AbortSignal | undefined): Promise<void> {
+  async #insert(
+    s: Session,
+    table: ClickHouseTable,
+    rows: EncodedRow[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const columns = tableColumns(s.flavor, table).map((c) => quoteIdent(c.name));
     const started = this.#now();
     await this.#withRetry(`insert ${rows.length} rows into ${this.#config.database}.${table}`, signal, () =>
@@ -338,7 +368,10 @@ export class ClickHouseStore implements Store {
   }
 
   /** Deletes the rows of every slice in `parts` that already holds rows (unit rewrites). */
-  async #deleteExistingSlices(s: Session, parts: readonly BatchPart<ClickHouseTable, EncodedRow>[]): Promise<void> {
+  async #deleteExistingSlices(
+    s: Session,
+    parts: readonly BatchPart<ClickHouseTable, EncodedRow>[],
+  ): Promise<void> {
     const byTable = new Map<ClickHouseTable, Map<string, SliceFilter>>();
     for (const part of parts) {
       const f = sliceFilterOf(part);
@@ -350,7 +383,8 @@ export class ClickHouseStore implements Store {
     for (const [table, slices] of byTable) {
       const filters = [...slices.values()];
       const hasInterval = table === 'bars';
-      const distinct = (pick: (f: SliceFilter) => string): string => [...new Set(filters.map(pick))].map(sqlString).join(', ');
+      const distinct = (pick: (f: SliceFilter) => string): string =>
+        [...new Set(filters.map(pick))].map(sqlString).join(', ');
       const sql =
         `SELECT DISTINCT source, symbol, toString(trade_date)${hasInterval ? ', `interval`' : ''} FROM ${this.#table(table)} ` +
         `WHERE source IN (${distinct((f) => f.source)}) AND symbol IN (${distinct((f) => f.symbol)}) ` +
@@ -369,7 +403,11 @@ export class ClickHouseStore implements Store {
         .join(' OR ');
       const started = this.#now();
       await this.#mutate(s, table, `ALTER TABLE ${this.#table(table)} DELETE WHERE ${where}`);
-      this.#logger.debug('clickhouse unit rewrite: deleted old slices', { table, slices: stale.length, ms: this.#now() - started });
+      this.#logger.debug('clickhouse unit rewrite: deleted old slices', {
+        table,
+        slices: stale.length,
+        ms: this.#now() - started,
+      });
     }
   }
 
@@ -377,7 +415,9 @@ export class ClickHouseStore implements Store {
   async #mutate(s: Session, table: ClickHouseTable, sql: string): Promise<void> {
     const what = `delete rewritten units from ${table}`;
     if (s.flavor === 'modern') {
-      await this.#withRetry(what, undefined, () => s.client.command({ query: sql, clickhouse_settings: { mutations_sync: '1' } }));
+      await this.#withRetry(what, undefined, () =>
+        s.client.command({ query: sql, clickhouse_settings: { mutations_sync: '1' } }),
+      );
       return;
     }
     // 18.16 has no mutations_sync: poll until the mutation is done. It applies only to parts that
@@ -392,18 +432,33 @@ export class ClickHouseStore implements Store {
       if (Number(body.data[0]?.[0] ?? 0) === 0) return;
       await this.#sleep(MUTATION_POLL_MS);
     }
-    throw new IngestError('STORAGE_FAILED', `ClickHouse did not finish deleting rewritten units from ${table} within ${this.#config.request_timeout_ms} ms`, {
-      context: { database: this.#config.database, table },
-    });
+    throw new IngestError(
+      'STORAGE_FAILED',
+      `ClickHouse did not finish deleting rewritten units from ${table} within ${this.#config.request_timeout_ms} ms`,
+      {
+        context: { database: this.#config.database, table },
+      },
+    );
   }
 
-  async #command(client: ClickHouseClientPort, sql: string, signal: AbortSignal | undefined, what: string): Promise<void> {
+  async #command(
+    client: ClickHouseClientPort,
+    sql: string,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<void> {
     await this.#withRetry(what, signal, () =>
       client.command({ query: sql, ...(signal === undefined ? {} : { abort_signal: signal }) }),
     );
   }
 
-  #select(s: Session, sql: string, signal: AbortSignal | undefined, what: string, userSql = false): Promise<JsonCompactBody> {
+  #select(
+    s: Session,
+    sql: string,
+    signal: AbortSignal | undefined,
+    what: string,
+    userSql = false,
+  ): Promise<JsonCompactBody> {
     return this.#selectWith(s.client, sql, signal, what, userSql, s.embedded);
   }
 
@@ -435,7 +490,12 @@ export class ClickHouseStore implements Store {
     );
   }
 
-  async #withRetry<T>(what: string, signal: AbortSignal | undefined, run: () => Promise<T>, userSql = false): Promise<T> {
+  async #withRetry<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    run: () => Promise<T>,
+    userSql = false,
+  ): Promise<T> {
     const maxAttempts = Math.max(1, this.#deps.maxConnectionAttempts ?? 3);
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(signal);
@@ -446,11 +506,17 @@ export class ClickHouseStore implements Store {
         const failure = parseClickHouseFailure(error);
         if (failure.connection && attempt < maxAttempts) {
           const delayMs = RETRY_BASE_MS * 2 ** (attempt - 1);
-          this.#logger.warn('clickhouse connection error, retrying', { what, attempt, delayMs, error: failure.message });
+          this.#logger.warn('clickhouse connection error, retrying', {
+            what,
+            attempt,
+            delayMs,
+            error: failure.message,
+          });
           await this.#sleep(delayMs, signal);
           continue;
         }
-        const userError = userSql && failure.serverCode !== undefined && USER_SQL_ERROR_CODES.has(failure.serverCode);
+        const userError =
+          userSql && failure.serverCode !== undefined && USER_SQL_ERROR_CODES.has(failure.serverCode);
         const codePart = failure.serverCode === undefined ? '' : ` (ClickHouse code ${failure.serverCode})`;
         throw new IngestError(
           userError ? 'USAGE' : 'STORAGE_FAILED',

@@ -23,7 +23,14 @@
 export type ClickHouseFlavor = 'modern' | 'legacy';
 
 /** The store's tables. */
-export const CLICKHOUSE_TABLES = ['ticks', 'bars', 'order_book', 'factors', 'adj_factors', 'ingest_ledger'] as const;
+export const CLICKHOUSE_TABLES = [
+  'ticks',
+  'bars',
+  'order_book',
+  'factors',
+  'adj_factors',
+  'ingest_ledger',
+] as const;
 export type ClickHouseTable = (typeof CLICKHOUSE_TABLES)[number];
 
 /** Picks the flavor from `SELECT version()` (e.g. `18.16.1`, `26.7.2.1`). */
@@ -144,7 +151,10 @@ export function schemaStatements(flavor: ClickHouseFlavor, database: string): st
       flavor === 'legacy'
         ? tableColumns(flavor, table)
             .filter((col) => col.name === 'ts' || col.name === 'updated_at')
-            .map((col) => `  ${quoteIdent(`${col.name}_time`)} DateTime('UTC') ALIAS toDateTime(intDiv(${quoteIdent(col.name)}, 1000), 'UTC')`)
+            .map(
+              (col) =>
+                `  ${quoteIdent(`${col.name}_time`)} DateTime('UTC') ALIAS toDateTime(intDiv(${quoteIdent(col.name)}, 1000), 'UTC')`,
+            )
         : [];
     const cols = [...stored, ...aliases].join(',\n');
     const engine = table === 'ingest_ledger' ? 'ReplacingMergeTree(version)' : 'ReplacingMergeTree';

@@ -41,7 +41,14 @@ describe('InsertBatcher', () => {
     });
     let resolved = 0;
     const writes = Array.from({ length: 50 }, (_, w) =>
-      b.add(parts<'t' | 'u'>([['t', rowsOf(w, 3)], ['u', w % 2 === 0 ? rowsOf(w, 1) : [], `u|${w}`]])).then(() => resolved++),
+      b
+        .add(
+          parts<'t' | 'u'>([
+            ['t', rowsOf(w, 3)],
+            ['u', w % 2 === 0 ? rowsOf(w, 1) : [], `u|${w}`],
+          ]),
+        )
+        .then(() => resolved++),
     );
     await settle();
     expect(inserts).toHaveLength(0);
@@ -55,7 +62,12 @@ describe('InsertBatcher', () => {
       ['u', 25],
     ]);
     // Rows keep write order within a table, so the last row of an identity stays last.
-    expect(inserts[0]?.rows.slice(0, 4)).toEqual([{ w: 0, i: 0 }, { w: 0, i: 1 }, { w: 0, i: 2 }, { w: 1, i: 0 }]);
+    expect(inserts[0]?.rows.slice(0, 4)).toEqual([
+      { w: 0, i: 0 },
+      { w: 0, i: 1 },
+      { w: 0, i: 2 },
+      { w: 1, i: 0 },
+    ]);
   });
 
   it('sends as soon as batchRows rows wait, and splits big writes into inserts of batchRows', async () => {
@@ -113,7 +125,9 @@ describe('InsertBatcher', () => {
       setTimer: () => () => {},
       insert: () => {
         const n = call++;
-        return new Promise<void>((resolve, reject) => release.push(() => (n === 0 ? reject(new Error('first')) : resolve())));
+        return new Promise<void>((resolve, reject) =>
+          release.push(() => (n === 0 ? reject(new Error('first')) : resolve())),
+        );
       },
     });
     let state = 'pending';
@@ -222,7 +236,10 @@ describe('InsertBatcher', () => {
       },
       insert: async () => void inserts++,
     });
-    const results = await Promise.allSettled([b.add(parts([['t', rowsOf(1, 1)]])), b.add(parts([['t', rowsOf(2, 2)]]))]);
+    const results = await Promise.allSettled([
+      b.add(parts([['t', rowsOf(1, 1)]])),
+      b.add(parts([['t', rowsOf(2, 2)]])),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(inserts).toBe(0);
   });

@@ -94,7 +94,12 @@ export class InsertBatcher<Table extends string, Row> {
     if (parts.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { pendingInserts: 0, error: undefined, failed: false, resolve, reject };
-      const batch = (this.#open ??= { parts: new Map(), waiters: new Set(), rowCount: 0, cancelTimer: undefined });
+      const batch = (this.#open ??= {
+        parts: new Map(),
+        waiters: new Set(),
+        rowCount: 0,
+        cancelTimer: undefined,
+      });
       batch.waiters.add(waiter);
       for (const part of parts) {
         const owners = new Set([waiter]);

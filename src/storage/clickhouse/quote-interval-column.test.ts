@@ -3,15 +3,20 @@ import { quoteIntervalColumn } from './quote-interval-column.js';
 
 describe('quoteIntervalColumn', () => {
   it('quotes the interval column in select lists, filters and ORDER BY', () => {
-    expect(quoteIntervalColumn("SELECT symbol, interval, ts FROM bars FINAL WHERE interval = '1m' ORDER BY interval, ts")).toBe(
-      "SELECT symbol, `interval`, ts FROM bars FINAL WHERE `interval` = '1m' ORDER BY `interval`, ts",
-    );
+    expect(
+      quoteIntervalColumn(
+        "SELECT symbol, interval, ts FROM bars FINAL WHERE interval = '1m' ORDER BY interval, ts",
+      ),
+    ).toBe("SELECT symbol, `interval`, ts FROM bars FINAL WHERE `interval` = '1m' ORDER BY `interval`, ts");
     expect(quoteIntervalColumn('SELECT b.interval FROM bars b')).toBe('SELECT b.`interval` FROM bars b');
   });
 
   it('leaves INTERVAL expressions, literals, quoted names and comments alone', () => {
-    const sql = "SELECT now() - INTERVAL 1 DAY, INTERVAL '2' HOUR, 'interval, x', `interval` -- interval,\nFROM t";
+    const sql =
+      "SELECT now() - INTERVAL 1 DAY, INTERVAL '2' HOUR, 'interval, x', `interval` -- interval,\nFROM t";
     expect(quoteIntervalColumn(sql)).toBe(sql);
-    expect(quoteIntervalColumn('SELECT toIntervalDay(1), intervals FROM t')).toBe('SELECT toIntervalDay(1), intervals FROM t');
+    expect(quoteIntervalColumn('SELECT toIntervalDay(1), intervals FROM t')).toBe(
+      'SELECT toIntervalDay(1), intervals FROM t',
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Ticker } from '../../domain/ticker.js';
-import { decodeQueryResult, decodeValue, encodeLedgerEntry, encodeRowSet, sqlString } from './row-encoding.js';
+import {
+  decodeQueryResult,
+  decodeValue,
+  encodeLedgerEntry,
+  encodeRowSet,
+  sqlString,
+} from './row-encoding.js';
 
 const ts = Date.UTC(2025, 5, 5, 1, 30, 3, 45);
 const tick = {
@@ -19,7 +25,17 @@ describe('encodeRowSet', () => {
   it('writes DateTime64 text with ms on modern servers', () => {
     const t = encodeRowSet('modern', { ticks: [tick] });
     expect(t.get('ticks')).toEqual([
-      { symbol: '600000.SH', ts: '2025-06-05 01:30:03.045', seq: 7, price: 10.5, volume: 100, amount: 1050, side: 'B', source: 'simulated', trade_date: '2025-06-05' },
+      {
+        symbol: '600000.SH',
+        ts: '2025-06-05 01:30:03.045',
+        seq: 7,
+        price: 10.5,
+        volume: 100,
+        amount: 1050,
+        side: 'B',
+        source: 'simulated',
+        trade_date: '2025-06-05',
+      },
     ]);
   });
 
@@ -31,19 +47,47 @@ describe('encodeRowSet', () => {
 
   it('maps every row kind to its table and leaves empty ones out', () => {
     const t = encodeRowSet('modern', {
-      books: [{ symbol: 'A' as Ticker, ts, bidPrices: [1], bidVolumes: [2], askPrices: [3], askVolumes: [4], source: 's', tradeDate: '2025-06-05' }],
+      books: [
+        {
+          symbol: 'A' as Ticker,
+          ts,
+          bidPrices: [1],
+          bidVolumes: [2],
+          askPrices: [3],
+          askVolumes: [4],
+          source: 's',
+          tradeDate: '2025-06-05',
+        },
+      ],
       adjFactors: [{ symbol: 'A' as Ticker, tradeDate: '2025-06-05', adjFactor: 1.5, source: 's' }],
       ticks: [],
     });
     expect([...t.keys()]).toEqual(['order_book', 'adj_factors']);
     expect(t.get('order_book')?.[0]).toMatchObject({ bid_prices: [1], ask_volumes: [4] });
-    expect(t.get('adj_factors')?.[0]).toEqual({ symbol: 'A', trade_date: '2025-06-05', adj_factor: 1.5, source: 's' });
+    expect(t.get('adj_factors')?.[0]).toEqual({
+      symbol: 'A',
+      trade_date: '2025-06-05',
+      adj_factor: 1.5,
+      source: 's',
+    });
   });
 
   it('encodes ledger entries with their version', () => {
     const row = encodeLedgerEntry(
       'legacy',
-      { provider: 'p', dataType: 'ticks', symbol: 'A' as Ticker, tradeDate: '2025-06-05', status: 'failed', rows: 0, attempts: 3, errorCode: 'X', errorMessage: null, runId: 'r', updatedAt: ts },
+      {
+        provider: 'p',
+        dataType: 'ticks',
+        symbol: 'A' as Ticker,
+        tradeDate: '2025-06-05',
+        status: 'failed',
+        rows: 0,
+        attempts: 3,
+        errorCode: 'X',
+        errorMessage: null,
+        runId: 'r',
+        updatedAt: ts,
+      },
       99,
     );
     expect(row).toMatchObject({ data_type: 'ticks', updated_at: ts, version: 99, error_message: null });
@@ -79,7 +123,10 @@ describe('decodeQueryResult', () => {
       data: [[ts, 7, ts]],
     };
     const iso = '2025-06-05T01:30:03.045Z';
-    expect(decodeQueryResult(body, 'legacy')).toEqual({ columns: ['ts', 'seq', 'updated_at'], rows: [[iso, 7, iso]] });
+    expect(decodeQueryResult(body, 'legacy')).toEqual({
+      columns: ['ts', 'seq', 'updated_at'],
+      rows: [[iso, 7, iso]],
+    });
     expect(decodeQueryResult(body, 'modern').rows).toEqual([[ts, 7, ts]]);
   });
 

@@ -26,7 +26,11 @@ function timeFields(flavor: ClickHouseFlavor, name: string, epochMs: number): En
 }
 
 /** Encodes a row set into per-table rows. Empty tables are left out. */
-export function encodeRowSet(flavor: ClickHouseFlavor, rows: RowSet, into: EncodedTables = new Map()): EncodedTables {
+export function encodeRowSet(
+  flavor: ClickHouseFlavor,
+  rows: RowSet,
+  into: EncodedTables = new Map(),
+): EncodedTables {
   const push = (table: ClickHouseTable, encoded: EncodedRow[]): void => {
     if (encoded.length === 0) return;
     const list = into.get(table);

@@ -2,18 +2,14 @@
  * Columnar appends through DuckDB's DataChunk appender (infra.md §3: ~520k rows/s, against 78k
  * for row-by-row appends with list columns). Column order matches `duckdb-schema.ts`.
  *
- * String columns are dictionary-encoded on the way in: each VARCHAR value costs the node API one
- * native call, and these columns repeat a handful of values (symbol, source, side, interval,
- * factor name). Rows are appended to a temporary staging table with integer codes, then one
- * `INSERT ... SELECT` decodes them into the real table inside the same transaction.
+ * (Measured: staging rows with dictionary-coded strings in a temp table and decoding them with one
+ * `INSERT ... SELECT` was slower than appending to the table directly, books ~2x.)
  */
 import {
   BIGINT,
   DATE,
   DOUBLE,
   DuckDBDataChunk,
-  DuckDBTypeId,
-  INTEGER,
   DuckDBDateValue,
   DuckDBTimestampValue,
   LIST,
@@ -125,9 +121,8 @@ const COLUMNS: { [T in DataTable]: Column<TableRows[T][number]>[] } = {
 };
 
 /**
- * Appends `rows` to `table`: one appender on the staging table, a data chunk per 2048 rows, then
- * one `INSERT ... SELECT` that decodes the string columns. Runs inside the caller's transaction:
- * the rows become visible (and durable) only with its COMMIT.
+ * Appends `rows` to `table` with one appender, a data chunk per 2048 rows. Runs inside the
+ * caller's transaction: the rows become visible (and durable) only with its COMMIT.
  */
 export async function appendTableRows<T extends DataTable>(
   connection: DuckDBConnection,
@@ -136,16 +131,9 @@ export async function appendTableRows<T extends DataTable>(
 ): Promise<void> {
   if (rows.length === 0) return;
   const columns = COLUMNS[table] as Column<TableRows[T][number]>[];
-  const stage = `tp_stage_${table}`;
-  const isString = columns.map((c) => c.type.typeId === DuckDBTypeId.VARCHAR);
-  const types = columns.map((c, i) => (isString[i] ? INTEGER : c.type));
-  await connection.run(
-    `CREATE TEMP TABLE IF NOT EXISTS ${stage} (${columns.map((c, i) => `c${i} ${(types[i] as DuckDBType).toString()}`).join(', ')})`,
-  );
-  await connection.run(`DELETE FROM ${stage}`);
-  const dictionaries = columns.map(() => new Map<string, number>());
+  const types = columns.map((c) => c.type);
   const dates = new DateCache();
-  const appender = await connection.createAppender(stage, 'main', 'temp');
+  const appender = await connection.createAppender(table);
   let closed = false;
   try {
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
@@ -155,21 +143,8 @@ export async function appendTableRows<T extends DataTable>(
       for (let c = 0; c < columns.length; c++) {
         const column = columns[c] as Column<TableRows[T][number]>;
         const out = values[c] as DuckDBValue[];
-        if (isString[c]) {
-          const dict = dictionaries[c] as Map<string, number>;
-          for (let i = start; i < end; i++) {
-            const text = column.value(rows[i] as TableRows[T][number], dates) as string;
-            let code = dict.get(text);
-            if (code === undefined) {
-              // DuckDB lists are 1-based.
-              code = dict.size + 1;
-              dict.set(text, code);
-            }
-            out[i - start] = code;
-          }
-        } else {
-          for (let i = start; i < end; i++) out[i - start] = column.value(rows[i] as TableRows[T][number], dates);
-        }
+        for (let i = start; i < end; i++)
+          out[i - start] = column.value(rows[i] as TableRows[T][number], dates);
       }
       chunk.setColumns(values);
       appender.appendDataChunk(chunk);
@@ -185,20 +160,4 @@ export async function appendTableRows<T extends DataTable>(
       }
     }
   }
-  const t1 = performance.now();
-  const params: DuckDBValue[] = [];
-  const paramTypes: DuckDBType[] = [];
-  const select = columns.map((c, i) => {
-    if (!isString[i]) return `c${i}`;
-    params.push(listValue([...(dictionaries[i] as Map<string, number>).keys()]));
-    paramTypes.push(LIST(VARCHAR));
-    return `$${params.length}[c${i}]`;
-  });
-  await connection.run(
-    `INSERT INTO ${table} (${columns.map((c) => `"${c.name}"`).join(', ')}) SELECT ${select.join(', ')} FROM ${stage}`,
-    params,
-    paramTypes,
-  );
-  if (process.env.TP_T) console.log('  insert-select', (performance.now() - t1).toFixed(0));
-  await connection.run(`DELETE FROM ${stage}`);
 }

@@ -40,7 +40,9 @@ describe('DuckDbStore', () => {
     const ro = createDuckDbStore({ path, readOnly: true });
     await ro.init();
     await expect(ro.write({ units: [unitWrite(unitKey(), 1)] })).rejects.toMatchObject({ code: 'USAGE' });
-    await expect(ro.writeLedger({ entries: [ledgerEntry(unitKey())] })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(ro.writeLedger({ entries: [ledgerEntry(unitKey())] })).rejects.toMatchObject({
+      code: 'USAGE',
+    });
     await ro.close();
   });
 
@@ -66,11 +68,15 @@ describe('DuckDbStore', () => {
     const other = unitKey({ symbol: '000001.SZ' });
     await store.write({ units: [unitWrite(u, 5)] });
     const bad = ticksOf(u, 3).map((t) => ({ ...t, price: -1 }));
-    await expect(store.write({ units: [unitWrite(other, 2), unitWrite(u, 0, { ticks: bad })] })).rejects.toMatchObject({
+    await expect(
+      store.write({ units: [unitWrite(other, 2), unitWrite(u, 0, { ticks: bad })] }),
+    ).rejects.toMatchObject({
       code: 'STORAGE_FAILED',
       retryable: true,
     });
-    const r = await store.query({ sql: 'SELECT symbol, count(*) AS n, min(price) AS p FROM ticks GROUP BY symbol' });
+    const r = await store.query({
+      sql: 'SELECT symbol, count(*) AS n, min(price) AS p FROM ticks GROUP BY symbol',
+    });
     expect(r.rows).toEqual([['600000.SH', 5, 10]]);
     // The connection is usable again after the rollback.
     await store.write({ units: [unitWrite(other, 2)] });
@@ -122,7 +128,9 @@ describe('DuckDbStore', () => {
     await expect(store.query({ sql: 'WITH x AS (SELECT 1) DELETE FROM ticks' })).rejects.toMatchObject({
       code: 'USAGE',
     });
-    await expect(store.query({ sql: 'SELECT * FROM ticks', signal: AbortSignal.abort() })).rejects.toMatchObject({
+    await expect(
+      store.query({ sql: 'SELECT * FROM ticks', signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({
       code: 'ABORTED',
     });
     await store.close();

@@ -229,7 +229,6 @@ async function openDatabase(path: string, readOnly: boolean, inMemory: boolean):
     const reader = await instance.connect();
     // ICU is built in: without this, TIMESTAMPTZ values and casts would follow the machine's zone.
     for (const c of [writer, reader]) await c.run("SET TimeZone = 'UTC'");
-    if (process.env.TP_CKPT) await writer.run(`SET checkpoint_threshold = '${process.env.TP_CKPT}'`);
     return { instance, writer, reader };
   } catch (error) {
     const hint = /lock/i.test(messageOf(error))
@@ -260,8 +259,6 @@ async function writeUnits(
     pushAll(rows.factors, u.factors);
     pushAll(rows.adj_factors, u.adjFactors);
   }
-  const T = (l: string, t0: number) => process.env.TP_T && console.log(l, (performance.now() - t0).toFixed(0), 'ms');
-  let t0 = performance.now();
   await writer.run('BEGIN TRANSACTION');
   try {
     for (const table of DATA_TABLES) {
@@ -270,10 +267,8 @@ async function writeUnits(
         await writer.run(deleteSliceSql(table, owners.slice(i, i + UNITS_PER_STATEMENT)));
       }
     }
-    T('delete', t0); t0 = performance.now();
-    for (const table of DATA_TABLES) { await appendTableRows(writer, table, rows[table]); T('append ' + table, t0); t0 = performance.now(); }
+    for (const table of DATA_TABLES) await appendTableRows(writer, table, rows[table]);
     await writer.run('COMMIT');
-    T('commit', t0);
   } catch (error) {
     try {
       await writer.run('ROLLBACK');

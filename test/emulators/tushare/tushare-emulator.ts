@@ -39,7 +39,10 @@ export interface TushareTokenPolicy {
   perDay?: PerApiLimit;
 }
 
-/** Injected faults. */
+/**
+ * Injected faults. `http500` and `reset` happen before the request is looked at, so they do not
+ * count against rate windows; `truncated` and `slow` answers are computed (and counted) first.
+ */
 export type TushareFault = 'http500' | 'reset' | 'truncated' | 'slow';
 
 /** Options of {@link startTushareEmulator}. */
