@@ -37,6 +37,17 @@ export interface PipelineDeps {
   /** Limits learned in earlier runs (`provider|endpoint` → per minute), and where to keep new ones. */
   learnedLimits?: Record<string, number>;
   saveLearnedLimits?(limits: Record<string, number>): void;
+  /** Length of a provider's rate-limit window, ms (default 60 000: limits are per minute). Tests shrink it. */
+  rateWindowMs?: number;
+}
+
+/**
+ * The gate's window is the provider's plus a margin: a request reserved at the edge of a window
+ * reaches the server up to a few hundred ms later (measured ~150 ms in-process against the
+ * Tushare emulator), and must still land in the next window there.
+ */
+export function gateWindowMs(providerWindowMs: number): number {
+  return providerWindowMs + Math.max(250, Math.round(providerWindowMs / 60));
 }
 
 /** Signals of a run: `stop` ends intake (Ctrl-C); `abort` cancels in-flight work (after the grace period). */
@@ -68,6 +79,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
   const emit = (e: PipelineEvent) => deps.reporter.onEvent(e);
   const gate = createRateLimitGate({
     clock: deps.clock,
+    windowMs: gateWindowMs(deps.rateWindowMs ?? 60_000),
     limitFor,
     ...(deps.learnedLimits ? { learnedLimits: deps.learnedLimits } : {}),
     onEvent: (e) => {

@@ -149,6 +149,8 @@ export async function runCommand(flags: RunFlags, io: CliIo, onlyUnits?: Readonl
       computeFactors,
       learnedLimits: readLearnedLimits(limitsPath),
       saveLearnedLimits: (limits) => writeLearnedLimits(limitsPath, limits),
+      // Test knob: emulators with a shortened "minute" (never set in production).
+      ...(io.env.TICKPIPE_RATE_WINDOW_MS ? { rateWindowMs: Number(io.env.TICKPIPE_RATE_WINDOW_MS) } : {}),
     });
     if (flags.dryRun) {
       const prepared = await pipeline.prepare(options, abort.signal);

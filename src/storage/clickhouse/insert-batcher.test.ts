@@ -35,6 +35,7 @@ describe('InsertBatcher', () => {
     const b = new InsertBatcher<'t' | 'u', Row>({
       batchRows: 1000,
       batchMs: 250,
+      idleLingerMs: 5,
       maxConcurrentInserts: 2,
       setTimer: timer.setTimer,
       insert: async (p) => void inserts.push(p),
@@ -54,7 +55,7 @@ describe('InsertBatcher', () => {
     expect(inserts).toHaveLength(0);
     expect(resolved).toBe(0);
     expect(timer.timers).toHaveLength(1);
-    expect(timer.timers[0]?.delayMs).toBe(250);
+    expect(timer.timers[0]?.delayMs).toBe(5); // idle: only a short linger
     timer.fire();
     await Promise.all(writes);
     expect(inserts.map((i) => [i.table, i.rows.length])).toEqual([
@@ -242,5 +243,31 @@ describe('InsertBatcher', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(inserts).toBe(0);
+  });
+
+  it('group-commits: rows arriving during an insert go out right after it, not after batchMs', async () => {
+    const timer = manualTimer();
+    const sizes: number[] = [];
+    let releaseFirst: () => void = () => {};
+    const b = new InsertBatcher<'t', Row>({
+      batchRows: 1000,
+      batchMs: 60_000,
+      idleLingerMs: 0,
+      maxConcurrentInserts: 1,
+      setTimer: timer.setTimer,
+      insert: ({ rows }) => {
+        sizes.push(rows.length);
+        return sizes.length === 1 ? new Promise<void>((r) => (releaseFirst = r)) : Promise.resolve();
+      },
+    });
+    const first = b.add(parts([['t', rowsOf(1, 2)]]));
+    expect(timer.timers.map((t) => t.delayMs)).toEqual([0]);
+    timer.fire();
+    await settle();
+    const later = [b.add(parts([['t', rowsOf(2, 3)]])), b.add(parts([['t', rowsOf(3, 4)]]))];
+    expect(timer.timers.map((t) => t.delayMs)).toEqual([60_000]); // busy: the long linger applies
+    releaseFirst();
+    await Promise.all([first, ...later]);
+    expect(sizes).toEqual([2, 7]);
   });
 });

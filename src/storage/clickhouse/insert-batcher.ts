@@ -2,8 +2,11 @@
  * Coalesces the rows of many writes into few large inserts.
  *
  * A write hands in parts: the rows of one slice (e.g. one unit's rows of one table), named by a
- * key. A batch is sent when it holds `batchRows` rows or `batchMs` after its first write,
- * whichever comes first. Sending runs `prepare` with the batch's slice keys (the store deletes
+ * key. A batch is sent when it holds `batchRows` rows, or `batchMs` after its first write, or
+ * (group commit) as soon as the batch before it has finished, or `idleLingerMs` after its first
+ * write when no batch is in flight. Writers wait for durability, so without the last two rules a
+ * few blocked writers would idle for `batchMs` per batch; with them, batches grow to whatever
+ * arrives while the previous insert runs. Sending runs `prepare` with the batch's slice keys (the store deletes
  * stale rows there), then inserts each table's rows in chunks of at most `batchRows` rows, at
  * most `maxConcurrentInserts` at a time. Batches run one after another, so a later write of a
  * slice always lands after an earlier one; within the open batch a later part of the same key
@@ -38,6 +41,8 @@ export interface InsertBatcherOptions<Table extends string, Row> {
   insert(params: { table: Table; rows: Row[] }): Promise<void>;
   /** Runs before a batch's inserts with the parts it holds (rows included); a rejection fails the batch. */
   prepare?(parts: readonly BatchPart<Table, Row>[]): Promise<void>;
+  /** Wait before sending when no batch is in flight, ms (default 10, capped by `batchMs`). */
+  idleLingerMs?: number;
   /** Schedules `fn` after `delayMs`; defaults to `setTimeout`. */
   setTimer?: (fn: () => void, delayMs: number) => CancelTimer;
 }
@@ -74,6 +79,8 @@ export class InsertBatcher<Table extends string, Row> {
   readonly #setTimer: (fn: () => void, delayMs: number) => CancelTimer;
   #open: Batch<Table, Row> | undefined;
   #tail: Promise<void> = Promise.resolve();
+  /** Batches sent and not yet settled. */
+  #busy = 0;
   #running = 0;
   readonly #queue: (() => void)[] = [];
 
@@ -113,7 +120,10 @@ export class InsertBatcher<Table extends string, Row> {
         batch.rowCount += part.rows.length;
       }
       if (batch.rowCount >= this.#options.batchRows) this.#send();
-      else batch.cancelTimer ??= this.#setTimer(() => this.#send(), this.#options.batchMs);
+      else if (batch.cancelTimer === undefined) {
+        const idle = Math.min(this.#options.idleLingerMs ?? 10, this.#options.batchMs);
+        batch.cancelTimer = this.#setTimer(() => this.#send(), this.#busy === 0 ? idle : this.#options.batchMs);
+      }
     });
   }
 
@@ -132,7 +142,14 @@ export class InsertBatcher<Table extends string, Row> {
     if (batch === undefined) return;
     this.#open = undefined;
     batch.cancelTimer?.();
-    this.#tail = this.#tail.then(() => this.#run(batch));
+    this.#busy++;
+    this.#tail = this.#tail
+      .then(() => this.#run(batch))
+      .finally(() => {
+        this.#busy--;
+        // Group commit: rows that arrived while this batch ran go out now.
+        if (this.#busy === 0 && this.#open !== undefined) this.#send();
+      });
   }
 
   async #run(batch: Batch<Table, Row>): Promise<void> {

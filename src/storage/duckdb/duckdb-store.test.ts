@@ -1,6 +1,8 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ledgerEntry, ticksOf, unitKey, unitWrite } from '../../../test/fixtures/rows.js';
@@ -32,6 +34,39 @@ describe('DuckDbStore', () => {
     await again.close();
   });
 
+  it('keeps a resolved write when the process is killed without close()', async () => {
+    const path = join(dir, 'killed.duckdb');
+    const child = join(dir, 'child.mts');
+    const storeModule = fileURLToPath(new URL('./duckdb-store.ts', import.meta.url));
+    const rowsModule = fileURLToPath(new URL('../../../test/fixtures/rows.ts', import.meta.url));
+    await writeFile(
+      child,
+      `import { createDuckDbStore } from ${JSON.stringify(storeModule)};
+       import { unitKey, unitWrite } from ${JSON.stringify(rowsModule)};
+       const store = createDuckDbStore({ path: ${JSON.stringify(path)} });
+       await store.init();
+       await store.write({ units: [unitWrite(unitKey(), 321)] });
+       process.stdout.write('written\\n');
+       setInterval(() => undefined, 1000);`,
+    );
+    const proc = spawn(process.execPath, ['--import', 'tsx', child], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      proc.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('written')) resolve();
+      });
+      proc.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));
+    });
+    const exited = new Promise((resolve) => proc.on('exit', resolve));
+    proc.kill('SIGKILL');
+    await exited;
+
+    const store = createDuckDbStore({ path, readOnly: true });
+    expect((await store.query({ sql: 'SELECT count(*) AS n FROM ticks' })).rows).toEqual([[321]]);
+    await store.close();
+  });
+
   it('read-only stores refuse writes with USAGE', async () => {
     const path = join(dir, 'ro.duckdb');
     const rw = createDuckDbStore({ path });
@@ -46,10 +81,33 @@ describe('DuckDbStore', () => {
     await ro.close();
   });
 
-  it('reports a missing file opened read-only as STORAGE_FAILED', async () => {
-    const ro = createDuckDbStore({ path: join(dir, 'missing.duckdb'), readOnly: true });
+  it('reports a missing file opened read-only as STORAGE_FAILED, and opens it once it exists', async () => {
+    const path = join(dir, 'later.duckdb');
+    const ro = createDuckDbStore({ path, readOnly: true });
     await expect(ro.init()).rejects.toMatchObject({ code: 'STORAGE_FAILED', retryable: true });
+    const rw = createDuckDbStore({ path });
+    await rw.init();
+    await rw.close();
+    await ro.init();
+    expect((await ro.query({ sql: 'SELECT count(*) AS n FROM ticks' })).rows).toEqual([[0]]);
     await ro.close();
+  });
+
+  it('close() lets queued writes finish and persists them', async () => {
+    const path = join(dir, 'queued.duckdb');
+    const store = createDuckDbStore({ path });
+    await store.init();
+    const writes = Array.from({ length: 5 }, (_, i) =>
+      store.write({ units: [unitWrite(unitKey({ symbol: `60000${i}.SH` }), 100)] }),
+    );
+    await store.close();
+    await Promise.all(writes);
+    await expect(store.write({ units: [unitWrite(unitKey(), 1)] })).rejects.toMatchObject({
+      code: 'STORAGE_FAILED',
+    });
+    const again = createDuckDbStore({ path, readOnly: true });
+    expect((await again.query({ sql: 'SELECT count(*) AS n FROM ticks' })).rows).toEqual([[500]]);
+    await again.close();
   });
 
   it('rolls a failed write back: the unit keeps its previous rows', async () => {

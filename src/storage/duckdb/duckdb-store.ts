@@ -69,18 +69,30 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
   const readOnly = params.readOnly ?? false;
   const inMemory = path === ':memory:' || path === '';
   let opening: Promise<Opened> | undefined;
+  /** Set when `close()` starts: new calls are refused, queued ones still run. */
   let closed = false;
+  /** Set when the native handles are gone: nothing may touch them any more. */
+  let released = false;
   const writeLock = createLock();
   const readLock = createLock();
   const pending: PendingWrite[] = [];
   let flushQueued = false;
 
+  const closedError = (): IngestError =>
+    new IngestError('STORAGE_FAILED', `The DuckDB store ${path} is closed`, { retryable: false });
+  /** Checks a call on entry: not aborted, store not closed. */
+  const admit = (signal: AbortSignal | undefined): void => {
+    throwIfAborted(signal);
+    if (closed) throw closedError();
+  };
+  /** The open database; call only inside a lock so that `close()` waits for the caller. */
   const open = (): Promise<Opened> => {
-    if (closed)
-      return Promise.reject(
-        new IngestError('STORAGE_FAILED', `The DuckDB store ${path} is closed`, { retryable: false }),
-      );
-    opening ??= openDatabase(path, readOnly, inMemory);
+    if (released) return Promise.reject(closedError());
+    opening ??= openDatabase(path, readOnly, inMemory).catch((error: unknown) => {
+      // Forget the failure so that a retry (e.g. after another process released the file) reopens.
+      opening = undefined;
+      throw error;
+    });
     return opening;
   };
 
@@ -123,10 +135,10 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
   return {
     kind: 'duckdb',
     async init(initParams) {
-      throwIfAborted(initParams?.signal);
-      const { writer } = await open();
-      if (readOnly) return;
+      admit(initParams?.signal);
       await writeLock.run(async () => {
+        const { writer } = await open();
+        if (readOnly) return;
         try {
           for (const table of STORE_TABLES) await writer.run(DUCKDB_DDL[table]);
         } catch (error) {
@@ -137,7 +149,7 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
 
     write({ units, signal }) {
       try {
-        throwIfAborted(signal);
+        admit(signal);
         refuseWriteWhenReadOnly('write rows');
         const scoped = units.map((u: UnitWrite) => scopeUnitRows(u));
         if (scoped.length === 0) return Promise.resolve();
@@ -154,7 +166,7 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
     },
 
     async writeLedger({ entries, signal }) {
-      throwIfAborted(signal);
+      admit(signal);
       refuseWriteWhenReadOnly('write the ledger');
       if (entries.length === 0) return;
       const latest = new Map<string, LedgerEntry>();
@@ -162,8 +174,8 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
         latest.delete(unitKeyString(e));
         latest.set(unitKeyString(e), e);
       }
-      const { writer } = await open();
       await writeLock.run(async () => {
+        const { writer } = await open();
         try {
           await upsertLedger(writer, [...latest.values()]);
         } catch (error) {
@@ -173,9 +185,9 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
     },
 
     async readLedger(readParams) {
-      throwIfAborted(readParams?.signal);
-      const { reader } = await open();
+      admit(readParams?.signal);
       return readLock.run(async () => {
+        const { reader } = await open();
         try {
           return await selectLedger(reader, readParams?.filter ?? {});
         } catch (error) {
@@ -185,25 +197,23 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
     },
 
     async query({ sql, signal }) {
-      throwIfAborted(signal);
+      admit(signal);
       if (!isReadOnlySql(sql)) {
         throw new IngestError('USAGE', 'Refused a statement that is not a read: query() is read-only', {
           context: { sql },
         });
       }
-      const { reader } = await open();
-      return readLock.run(() => runReadQuery(reader, sql, signal));
+      return readLock.run(async () => runReadQuery((await open()).reader, sql, signal));
     },
 
     async close() {
       if (closed) return;
       closed = true;
-      const opened = opening;
-      if (opened === undefined) return;
-      // Let queued writes finish: their callers were promised durability.
+      // Let queued writes and reads finish: write callers were promised durability.
       await writeLock.run(async () => undefined);
       await readLock.run(async () => undefined);
-      const db = await opened.catch(() => undefined);
+      const db = await opening?.catch(() => undefined);
+      released = true;
       if (db === undefined) return;
       try {
         if (!readOnly && !inMemory) await db.writer.run('CHECKPOINT');
@@ -294,7 +304,10 @@ function deleteSliceSql(table: DataTable, units: readonly ScopedRows[]): string 
     })
     .join(', ');
   const cols = bars ? 'source, symbol, trade_date, iv' : 'source, symbol, trade_date';
-  const on = `${table}.source = k.source AND ${table}.symbol = k.symbol AND ${table}.trade_date = k.trade_date`;
+  const dates = units.map((u) => u.scope.tradeDate).sort();
+  // A constant date range lets DuckDB skip row groups by their min/max before the join.
+  const range = `${table}.trade_date BETWEEN CAST(${lit(dates[0] ?? '')} AS DATE) AND CAST(${lit(dates[dates.length - 1] ?? '')} AS DATE)`;
+  const on = `${range} AND ${table}.source = k.source AND ${table}.symbol = k.symbol AND ${table}.trade_date = k.trade_date`;
   return `DELETE FROM ${table} USING (VALUES ${values}) AS k(${cols}) WHERE ${on}${bars ? ' AND bars."interval" = k.iv' : ''}`;
 }
 

@@ -1,0 +1,202 @@
+/**
+ * Rate-limit exactness: the pipeline's sliding-window gate + the Tushare provider against the
+ * Tushare emulator over real HTTP on 127.0.0.1, with the "per minute" window shrunk to
+ * `WINDOW_MS` in both the gate and the emulator so that many windows fit in seconds.
+ *
+ * - gate: 16 concurrent callers fetching 1-minute bars (one `stk_mins` call each) for `RUN_MS`.
+ * - naive baseline: one caller sleeping windowMs/limit between requests (today's Python scripts).
+ * Each runs once on plain loopback and once behind a fetch wrapper adding a jittery one-way
+ * latency (uniform 0..2x`LATENCY_MS` each way), as a real network would.
+ *
+ * Printed per run: achieved rate as % of the limit (target >= 95% for the gate), the most
+ * requests the server saw in any sliding window vs the limit (target: never over), refusals.
+ * Run: `npx tsx bench/rate-limit.bench.ts [runSeconds=20]`.
+ */
+import { setMaxListeners } from 'node:events';
+import { configSchema } from '../src/config/schema.js';
+import { tradingDaysBetween } from '../src/domain/calendar.js';
+import type { Ticker } from '../src/domain/ticker.js';
+import { isIngestError } from '../src/errors.js';
+import { systemClock } from '../src/pipeline/schedule/clock.js';
+import { createRateLimitGate } from '../src/pipeline/schedule/rate-limit-gate.js';
+import type { RequestGate } from '../src/pipeline/request-gate.js';
+import { silentLogger } from '../src/providers/provider.js';
+import { createTushareProvider } from '../src/providers/tushare/tushare-provider.js';
+import { startTushareEmulator, type TushareEmulator } from '../test/emulators/tushare/tushare-emulator.js';
+import { DEFAULT_LISTINGS } from '../test/emulators/tushare/tushare-market.js';
+import { int, percent, printTable } from './bench-report.js';
+
+const LIMIT = 50;
+const WINDOW_MS = 2_000;
+const CALLERS = 16;
+const LATENCY_MS = 20;
+const TOKEN = 'bench-token-rate-0001';
+const RUN_MS = Number(process.argv[2] ?? 20) * 1000;
+const NAIVE_RUN_MS = Math.min(RUN_MS, 10_000);
+
+interface Outcome {
+  mode: string;
+  network: string;
+  served: number;
+  refused: number;
+  otherErrors: number;
+  /** Requests the server accepted × window / ((span + window) × limit). */
+  rateOfLimit: number;
+  /** Most arrivals (accepted or not) in any sliding window, as the server measures it. */
+  maxInWindow: number;
+  /** Gate's own count of the most acquisitions in one window (`undefined` for the naive loop). */
+  gateMaxInWindow: number | undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A fetch that waits a random one-way latency before sending and after the answer. */
+function jitteryFetch(meanOneWayMs: number): typeof globalThis.fetch {
+  return async (input, init) => {
+    await sleep(Math.random() * 2 * meanOneWayMs);
+    const res = await globalThis.fetch(input, init);
+    const body = await res.text();
+    await sleep(Math.random() * 2 * meanOneWayMs);
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+}
+
+function symbolDays(): Array<{ symbol: Ticker; day: string }> {
+  const days = tradingDaysBetween({ start: '2025-03-03', end: '2025-06-30' });
+  const symbols = DEFAULT_LISTINGS.filter((l) => l.listStatus === 'L' && l.listDate < '2025-01-01').map((l) => l.tsCode as Ticker);
+  return days.flatMap((day) => symbols.map((symbol) => ({ symbol, day })));
+}
+
+function providerFor(emu: TushareEmulator, gate: RequestGate, fetch: typeof globalThis.fetch) {
+  const config = configSchema.parse({
+    providers: {
+      tushare: { enabled: true, token: TOKEN, base_url: emu.url, rate_limit: { requests_per_minute: LIMIT } },
+    },
+  }).providers.tushare;
+  return createTushareProvider(config, { fetch, gate, now: () => Date.now(), logger: silentLogger });
+}
+
+function measure(emu: TushareEmulator, fromSeq: number, mode: string, network: string, counts: { refused: number; other: number }, gateMax: number | undefined): Outcome {
+  const reqs = emu.state.requests.filter((r) => r.seq >= fromSeq && r.apiName === 'stk_mins');
+  const times = reqs.map((r) => r.atMs).sort((a, b) => a - b);
+  let maxInWindow = 0;
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    // The emulator counts arrivals t with t > now - windowMs.
+    while ((times[lo] as number) <= (times[hi] as number) - WINDOW_MS) lo++;
+    maxInWindow = Math.max(maxInWindow, hi - lo + 1);
+  }
+  const accepted = reqs.filter((r) => r.code === 0).length;
+  const span = times.length > 0 ? (times[times.length - 1] as number) - (times[0] as number) : 0;
+  return {
+    mode,
+    network,
+    served: accepted,
+    refused: reqs.filter((r) => r.overLimit).length,
+    otherErrors: counts.other,
+    rateOfLimit: (accepted * WINDOW_MS) / ((span + WINDOW_MS) * LIMIT),
+    maxInWindow,
+    gateMaxInWindow: gateMax,
+  };
+}
+
+async function runGate(emu: TushareEmulator, fetch: typeof globalThis.fetch, network: string): Promise<Outcome> {
+  const fromSeq = emu.state.requests.length;
+  const gate = createRateLimitGate({ clock: systemClock, windowMs: WINDOW_MS, limitFor: () => LIMIT });
+  const provider = providerFor(emu, gate, fetch);
+  const work = symbolDays();
+  let next = 0;
+  const counts = { refused: 0, other: 0 };
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const timer = setTimeout(() => stop.abort(), RUN_MS);
+  const caller = async () => {
+    while (!stop.signal.aborted) {
+      const unit = work[next++ % work.length] as { symbol: Ticker; day: string };
+      try {
+        await provider.fetch({ dataType: 'bars_1m', symbol: unit.symbol, tradeDates: [unit.day], signal: stop.signal });
+      } catch (e) {
+        if (isIngestError(e) && e.code === 'ABORTED') return;
+        if (isIngestError(e) && e.code === 'PROVIDER_RATE_LIMITED') {
+          counts.refused++;
+          // As run-job does; no retryAfterMs: the provider's hint assumes a 60-s window.
+          gate.onRateLimited({ provider: 'tushare', endpoint: 'stk_mins' });
+        } else counts.other++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CALLERS }, caller));
+  clearTimeout(timer);
+  await provider.close();
+  const gateMax = gate.stats().limiters.find((l) => l.endpoint === 'stk_mins')?.maxInWindow;
+  return measure(emu, fromSeq, `gate, ${CALLERS} callers`, network, counts, gateMax);
+}
+
+async function runNaive(emu: TushareEmulator, fetch: typeof globalThis.fetch, network: string): Promise<Outcome> {
+  const fromSeq = emu.state.requests.length;
+  const noGate: RequestGate = { acquire: async () => ({ keyIndex: 0 }), onRateLimited: () => {}, disableKey: () => {} };
+  const provider = providerFor(emu, noGate, fetch);
+  const work = symbolDays();
+  const counts = { refused: 0, other: 0 };
+  const signal = new AbortController().signal;
+  const end = Date.now() + NAIVE_RUN_MS;
+  for (let i = 0; Date.now() < end; i++) {
+    const unit = work[i % work.length] as { symbol: Ticker; day: string };
+    try {
+      await provider.fetch({ dataType: 'bars_1m', symbol: unit.symbol, tradeDates: [unit.day], signal });
+    } catch (e) {
+      if (isIngestError(e) && e.code === 'PROVIDER_RATE_LIMITED') counts.refused++;
+      else counts.other++;
+    }
+    await sleep(WINDOW_MS / LIMIT);
+  }
+  await provider.close();
+  return measure(emu, fromSeq, 'naive: sleep window/limit, 1 caller', network, counts, undefined);
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `rate-limit bench: limit ${LIMIT} per ${WINDOW_MS} ms window (gate and emulator), gate runs ${RUN_MS / 1000} s, naive runs ${NAIVE_RUN_MS / 1000} s (node ${process.version})`,
+  );
+  const outcomes: Outcome[] = [];
+  const networks: Array<[string, typeof globalThis.fetch]> = [
+    ['loopback', globalThis.fetch],
+    [`jitter 0..${2 * LATENCY_MS} ms each way`, jitteryFetch(LATENCY_MS)],
+  ];
+  for (const [network, fetch] of networks) {
+    // A fresh emulator per network keeps each run's windows apart.
+    const emu = await startTushareEmulator({ tokens: { [TOKEN]: { perMinute: LIMIT } }, windowMs: WINDOW_MS });
+    try {
+      outcomes.push(await runGate(emu, fetch, network));
+      await sleep(WINDOW_MS + 100);
+      outcomes.push(await runNaive(emu, fetch, network));
+    } finally {
+      await emu.close();
+    }
+  }
+  printTable(
+    'Requests the emulator saw (stk_mins)',
+    ['mode', 'network', 'served', 'rate % of limit', 'max in any window', 'limit', 'refused', 'gate max', 'other errors'],
+    outcomes.map((o) => [
+      o.mode,
+      o.network,
+      int(o.served),
+      percent(o.rateOfLimit),
+      int(o.maxInWindow),
+      int(LIMIT),
+      int(o.refused),
+      o.gateMaxInWindow === undefined ? '-' : int(o.gateMaxInWindow),
+      int(o.otherErrors),
+    ]),
+  );
+  for (const network of networks.map(([n]) => n)) {
+    const g = outcomes.find((o) => o.network === network && o.mode.startsWith('gate'));
+    const n = outcomes.find((o) => o.network === network && o.mode.startsWith('naive'));
+    if (g && n) console.log(`${network}: gate rate / naive rate = ${(g.rateOfLimit / n.rateOfLimit).toFixed(2)}x`);
+  }
+  const gates = outcomes.filter((o) => o.mode.startsWith('gate'));
+  const ok = gates.every((o) => o.rateOfLimit >= 0.95 && o.maxInWindow <= LIMIT);
+  console.log(ok ? 'targets met: gate >= 95% of the limit, never over it' : 'TARGET MISSED: see the gate rows above');
+}
+
+await main();
