@@ -19,10 +19,12 @@ import type { Ticker } from '../src/domain/ticker.js';
 import { isIngestError } from '../src/errors.js';
 import { systemClock } from '../src/pipeline/schedule/clock.js';
 import { createRateLimitGate } from '../src/pipeline/schedule/rate-limit-gate.js';
-import type { RequestGate } from '../src/pipeline/request-gate.js';
+import { unlimitedGate, type RequestGate } from '../src/pipeline/request-gate.js';
 import { silentLogger } from '../src/providers/provider.js';
 import { createTushareProvider } from '../src/providers/tushare/tushare-provider.js';
-import { startTushareEmulator, type TushareEmulator } from '../test/emulators/tushare/tushare-emulator.js';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TushareRequestRecord } from '../test/emulators/tushare/tushare-emulator.js';
 import { DEFAULT_LISTINGS } from '../test/emulators/tushare/tushare-market.js';
 import { int, percent, printTable } from './bench-report.js';
 
@@ -31,7 +33,11 @@ const WINDOW_MS = 2_000;
 const CALLERS = 16;
 const LATENCY_MS = 20;
 const TOKEN = 'bench-token-rate-0001';
-const RUN_MS = Number(process.argv[2] ?? 20) * 1000;
+/** An unlimited token for the untimed warm-up (the emulator builds each symbol's history on first use). */
+const WARM_TOKEN = 'bench-token-warm-0002';
+/** Slack the "margin" variant adds to the gate's window, ms: covers send-delay differences. */
+const MARGIN_MS = 200;
+const RUN_MS = Number(process.argv[2] ?? 15) * 1000;
 const NAIVE_RUN_MS = Math.min(RUN_MS, 10_000);
 
 interface Outcome {
@@ -61,23 +67,62 @@ function jitteryFetch(meanOneWayMs: number): typeof globalThis.fetch {
   };
 }
 
+/** The emulator running in a child process (see tushare-emulator-process.ts). */
+interface RemoteEmulator {
+  url: string;
+  requests(): Promise<TushareRequestRecord[]>;
+  close(): Promise<void>;
+}
+
+async function startRemoteEmulator(options: Record<string, unknown>): Promise<RemoteEmulator> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./tushare-emulator-process.ts', import.meta.url)), [JSON.stringify(options)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(key: string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: unknown) => {
+        if (typeof m === 'object' && m !== null && key in m) {
+          child.off('message', onMessage);
+          resolve((m as Record<string, T>)[key] as T);
+        }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`emulator process exited (${code})`)));
+    });
+  const url = await next<string>('url');
+  return {
+    url,
+    requests: () => {
+      const answer = next<TushareRequestRecord[]>('requests');
+      child.send('requests');
+      return answer;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.send('close');
+      }),
+  };
+}
+
 function symbolDays(): Array<{ symbol: Ticker; day: string }> {
   const days = tradingDaysBetween({ start: '2025-03-03', end: '2025-06-30' });
   const symbols = DEFAULT_LISTINGS.filter((l) => l.listStatus === 'L' && l.listDate < '2025-01-01').map((l) => l.tsCode as Ticker);
   return days.flatMap((day) => symbols.map((symbol) => ({ symbol, day })));
 }
 
-function providerFor(emu: TushareEmulator, gate: RequestGate, fetch: typeof globalThis.fetch) {
+function providerFor(emu: RemoteEmulator, gate: RequestGate, fetch: typeof globalThis.fetch, token = TOKEN) {
   const config = configSchema.parse({
     providers: {
-      tushare: { enabled: true, token: TOKEN, base_url: emu.url, rate_limit: { requests_per_minute: LIMIT } },
+      tushare: { enabled: true, token, base_url: emu.url, rate_limit: { requests_per_minute: LIMIT } },
     },
   }).providers.tushare;
   return createTushareProvider(config, { fetch, gate, now: () => Date.now(), logger: silentLogger });
 }
 
-function measure(emu: TushareEmulator, fromSeq: number, mode: string, network: string, counts: { refused: number; other: number }, gateMax: number | undefined): Outcome {
-  const reqs = emu.state.requests.filter((r) => r.seq >= fromSeq && r.apiName === 'stk_mins');
+async function measure(emu: RemoteEmulator, fromSeq: number, mode: string, network: string, counts: { refused: number; other: number }, gateMax: number | undefined): Promise<Outcome> {
+  const reqs = (await emu.requests()).filter((r) => r.seq >= fromSeq && r.apiName === 'stk_mins');
   const times = reqs.map((r) => r.atMs).sort((a, b) => a - b);
   let maxInWindow = 0;
   let lo = 0;
@@ -100,9 +145,9 @@ function measure(emu: TushareEmulator, fromSeq: number, mode: string, network: s
   };
 }
 
-async function runGate(emu: TushareEmulator, fetch: typeof globalThis.fetch, network: string): Promise<Outcome> {
-  const fromSeq = emu.state.requests.length;
-  const gate = createRateLimitGate({ clock: systemClock, windowMs: WINDOW_MS, limitFor: () => LIMIT });
+async function runGate(emu: RemoteEmulator, fetch: typeof globalThis.fetch, network: string, marginMs: number): Promise<Outcome> {
+  const fromSeq = (await emu.requests()).length;
+  const gate = createRateLimitGate({ clock: systemClock, windowMs: WINDOW_MS + marginMs, limitFor: () => LIMIT });
   const provider = providerFor(emu, gate, fetch);
   const work = symbolDays();
   let next = 0;
@@ -129,13 +174,13 @@ async function runGate(emu: TushareEmulator, fetch: typeof globalThis.fetch, net
   clearTimeout(timer);
   await provider.close();
   const gateMax = gate.stats().limiters.find((l) => l.endpoint === 'stk_mins')?.maxInWindow;
-  return measure(emu, fromSeq, `gate, ${CALLERS} callers`, network, counts, gateMax);
+  const mode = marginMs === 0 ? `gate, ${CALLERS} callers` : `gate + ${marginMs} ms margin, ${CALLERS} callers`;
+  return measure(emu, fromSeq, mode, network, counts, gateMax);
 }
 
-async function runNaive(emu: TushareEmulator, fetch: typeof globalThis.fetch, network: string): Promise<Outcome> {
-  const fromSeq = emu.state.requests.length;
-  const noGate: RequestGate = { acquire: async () => ({ keyIndex: 0 }), onRateLimited: () => {}, disableKey: () => {} };
-  const provider = providerFor(emu, noGate, fetch);
+async function runNaive(emu: RemoteEmulator, fetch: typeof globalThis.fetch, network: string): Promise<Outcome> {
+  const fromSeq = (await emu.requests()).length;
+  const provider = providerFor(emu, unlimitedGate, fetch);
   const work = symbolDays();
   const counts = { refused: 0, other: 0 };
   const signal = new AbortController().signal;
@@ -154,6 +199,22 @@ async function runNaive(emu: TushareEmulator, fetch: typeof globalThis.fetch, ne
   return measure(emu, fromSeq, 'naive: sleep window/limit, 1 caller', network, counts, undefined);
 }
 
+async function warmUp(emu: RemoteEmulator): Promise<void> {
+  const provider = providerFor(emu, unlimitedGate, globalThis.fetch, WARM_TOKEN);
+  const signal = new AbortController().signal;
+  const work = symbolDays();
+  const seen = new Set<string>();
+  for (let round = 0; round < 3; round++) {
+    for (const unit of work) {
+      if (round === 0 && seen.has(unit.symbol)) continue;
+      seen.add(unit.symbol);
+      await provider.fetch({ dataType: 'bars_1m', symbol: unit.symbol, tradeDates: [unit.day], signal });
+      if (round > 0) break;
+    }
+  }
+  await provider.close();
+}
+
 async function main(): Promise<void> {
   console.log(
     `rate-limit bench: limit ${LIMIT} per ${WINDOW_MS} ms window (gate and emulator), gate runs ${RUN_MS / 1000} s, naive runs ${NAIVE_RUN_MS / 1000} s (node ${process.version})`,
@@ -165,9 +226,12 @@ async function main(): Promise<void> {
   ];
   for (const [network, fetch] of networks) {
     // A fresh emulator per network keeps each run's windows apart.
-    const emu = await startTushareEmulator({ tokens: { [TOKEN]: { perMinute: LIMIT } }, windowMs: WINDOW_MS });
+    const emu = await startRemoteEmulator({ tokens: { [TOKEN]: { perMinute: LIMIT }, [WARM_TOKEN]: {} }, windowMs: WINDOW_MS });
     try {
-      outcomes.push(await runGate(emu, fetch, network));
+      await warmUp(emu);
+      outcomes.push(await runGate(emu, fetch, network, 0));
+      await sleep(WINDOW_MS + 100);
+      outcomes.push(await runGate(emu, fetch, network, MARGIN_MS));
       await sleep(WINDOW_MS + 100);
       outcomes.push(await runNaive(emu, fetch, network));
     } finally {
@@ -190,13 +254,19 @@ async function main(): Promise<void> {
     ]),
   );
   for (const network of networks.map(([n]) => n)) {
-    const g = outcomes.find((o) => o.network === network && o.mode.startsWith('gate'));
     const n = outcomes.find((o) => o.network === network && o.mode.startsWith('naive'));
-    if (g && n) console.log(`${network}: gate rate / naive rate = ${(g.rateOfLimit / n.rateOfLimit).toFixed(2)}x`);
+    for (const g of outcomes.filter((o) => o.network === network && o.mode.startsWith('gate'))) {
+      if (n) console.log(`${network}: ${g.mode}: rate / naive rate = ${(g.rateOfLimit / n.rateOfLimit).toFixed(2)}x`);
+    }
   }
-  const gates = outcomes.filter((o) => o.mode.startsWith('gate'));
-  const ok = gates.every((o) => o.rateOfLimit >= 0.95 && o.maxInWindow <= LIMIT);
-  console.log(ok ? 'targets met: gate >= 95% of the limit, never over it' : 'TARGET MISSED: see the gate rows above');
+  console.log(
+    `(the margin variant cannot exceed ${percent(WINDOW_MS / (WINDOW_MS + MARGIN_MS))} of the limit with a ${WINDOW_MS} ms window; ` +
+      `with Tushare's real 60 s window the same margin caps it at ${percent(60_000 / (60_000 + MARGIN_MS))})`,
+  );
+  for (const g of outcomes.filter((o) => o.mode.startsWith('gate'))) {
+    const ok = g.rateOfLimit >= 0.95 && g.maxInWindow <= LIMIT;
+    console.log(`${ok ? 'target met   ' : 'TARGET MISSED'}: ${g.mode}, ${g.network} (>= 95% of the limit, never over it)`);
+  }
 }
 
 await main();

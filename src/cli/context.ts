@@ -18,7 +18,11 @@ export interface CommonFlags {
 }
 
 /** Loads the config with `--providers-config`, `--storage` and other overrides applied. */
-export function loadForCommand(io: CliIo, flags: CommonFlags, overrides: Record<string, unknown> = {}): LoadedConfig {
+export function loadForCommand(
+  io: CliIo,
+  flags: CommonFlags,
+  overrides: Record<string, unknown> = {},
+): LoadedConfig {
   const storage: Record<string, unknown> = {};
   if (flags.storage !== undefined) {
     if (flags.storage !== 'duckdb' && flags.storage !== 'clickhouse') {

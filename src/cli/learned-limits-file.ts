@@ -8,7 +8,8 @@ import type { ResolvedConfig } from '../config/schema.js';
 
 /** Path of the learned-limits file for a config. */
 export function learnedLimitsPath(config: ResolvedConfig): string {
-  const dir = config.storage.backend === 'duckdb' ? dirname(resolve(config.storage.duckdb.path)) : resolve('./data');
+  const dir =
+    config.storage.backend === 'duckdb' ? dirname(resolve(config.storage.duckdb.path)) : resolve('./data');
   return join(dir, 'learned-limits.json');
 }
 

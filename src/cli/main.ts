@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { processIo } from './cli-io.js';
 import { runCli } from './run-cli.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 const code = await runCli(process.argv.slice(2), processIo(), pkg.version);
 // Let stdout drain before exiting (large query outputs into pipes).
 process.stdout.write('', () => process.exit(code));

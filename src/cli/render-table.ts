@@ -19,7 +19,9 @@ function cellText(v: unknown): string {
 export function renderTable(result: QueryResult): string {
   const header = result.columns;
   const body = result.rows.map((r) => r.map(cellText));
-  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...body.map((r) => (r[i] ?? '').length))));
+  const widths = header.map((h, i) =>
+    Math.min(60, Math.max(h.length, ...body.map((r) => (r[i] ?? '').length))),
+  );
   const fmt = (cells: readonly string[]) =>
     cells
       .map((c, i) => {
@@ -37,7 +39,12 @@ export function renderTable(result: QueryResult): string {
 /** RFC 4180: fields with comma, quote, CR or LF are quoted, quotes doubled; CRLF line ends. */
 export function renderCsv(result: QueryResult): string {
   const field = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : Array.isArray(v) || typeof v === 'object' ? JSON.stringify(v) : String(v);
+    const s =
+      v === null || v === undefined
+        ? ''
+        : Array.isArray(v) || typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [result.columns, ...result.rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';

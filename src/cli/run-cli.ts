@@ -20,7 +20,12 @@ const CONFIG_HELP = 'YAML config path (default ./config/data_providers.yaml)';
 function commonOptions(cmd: Command): Command {
   return cmd
     .option('--providers-config <path>', CONFIG_HELP)
-    .addOption(new Option('--storage <backend>', 'store to use, overriding storage.backend').choices(['duckdb', 'clickhouse']));
+    .addOption(
+      new Option('--storage <backend>', 'store to use, overriding storage.backend').choices([
+        'duckdb',
+        'clickhouse',
+      ]),
+    );
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -43,7 +48,10 @@ export async function runCli(argv: readonly string[], io: CliIo, version = '0.1.
     program
       .command('run')
       .description('Ingest data for symbols and dates (resumes by default).')
-      .option('--symbols <symbols...>', 'ALL, or codes such as 600000.SH 000001.SZ (space- and/or comma-separated)')
+      .option(
+        '--symbols <symbols...>',
+        'ALL, or codes such as 600000.SH 000001.SZ (space- and/or comma-separated)',
+      )
       .option('--start-date <date>', 'first exchange-local date, YYYY-MM-DD or YYYYMMDD (inclusive)')
       .option('--end-date <date>', 'last date (inclusive)')
       .option('--workers <n|auto>', 'parallel work units (default: ingestion.workers, 1); auto adapts')
@@ -54,8 +62,16 @@ export async function runCli(argv: readonly string[], io: CliIo, version = '0.1.
       .option('--dry-run', 'print the plan (units, provider calls, estimated duration) and write nothing')
       .option('--priority <symbols...>', 'symbols (or @file) to process first')
       .option('--include-delisted', 'with ALL: also delisted and suspended listings')
-      .addOption(new Option('--log-format <format>', 'pretty (TTY default), plain, or json (NDJSON)').choices(['pretty', 'plain', 'json']))
-      .addOption(new Option('--grace-ms <ms>', 'after Ctrl-C, how long in-flight units may finish').hideHelp())
+      .addOption(
+        new Option('--log-format <format>', 'pretty (TTY default), plain, or json (NDJSON)').choices([
+          'pretty',
+          'plain',
+          'json',
+        ]),
+      )
+      .addOption(
+        new Option('--grace-ms <ms>', 'after Ctrl-C, how long in-flight units may finish').hideHelp(),
+      )
       .addHelpText(
         'after',
         `
@@ -72,7 +88,9 @@ Examples:
       .command('query')
       .description('Read-only SQL on the configured store (no SQL: rows per table and trade date).')
       .argument('[sql]', 'a SELECT statement')
-      .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+      .addOption(
+        new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
+      )
       .addHelpText(
         'after',
         `
@@ -95,8 +113,13 @@ Examples:
       .option('--provider <name>', 'only this provider')
       .option('--data-types <list>', 'data types for the missing check')
       .option('--limit <n>', 'most failed units to list', '50')
-      .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-      .addHelpText('after', '\nExamples:\n  tickpipe status\n  tickpipe status --symbols 600000.SH --start-date 2025-06-05 --end-date 2025-06-06'),
+      .addOption(
+        new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
+      )
+      .addHelpText(
+        'after',
+        '\nExamples:\n  tickpipe status\n  tickpipe status --symbols 600000.SH --start-date 2025-06-05 --end-date 2025-06-06',
+      ),
   ).action(async (flags) => set(await statusCommand(flags, io)));
 
   commonOptions(
@@ -105,8 +128,13 @@ Examples:
       .description('Re-run units recorded as failed (of one run, or all).')
       .argument('[run_id]', 'run id from the ledger / run output')
       .option('--workers <n|auto>', 'parallel work units')
-      .addOption(new Option('--log-format <format>', 'pretty, plain, or json').choices(['pretty', 'plain', 'json']))
-      .addHelpText('after', '\nExamples:\n  tickpipe retry-failed\n  tickpipe retry-failed 20250605T013000Z-1a2b --workers 4'),
+      .addOption(
+        new Option('--log-format <format>', 'pretty, plain, or json').choices(['pretty', 'plain', 'json']),
+      )
+      .addHelpText(
+        'after',
+        '\nExamples:\n  tickpipe retry-failed\n  tickpipe retry-failed 20250605T013000Z-1a2b --workers 4',
+      ),
   ).action(async (runId: string | undefined, flags) => set(await retryFailedCommand(runId, flags, io)));
 
   commonOptions(
@@ -120,7 +148,11 @@ Examples:
   program
     .command('factors')
     .description('The factor list with definitions.')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'json', 'markdown'])
+        .default('table'),
+    )
     .addHelpText('after', '\nExamples:\n  tickpipe factors\n  tickpipe factors --format markdown')
     .action((flags) => set(factorsCommand(flags, io)));
 
@@ -140,7 +172,12 @@ Examples:
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return EXIT.OK;
       return EXIT.USAGE;
     }
     const err = toIngestError(e);
@@ -148,7 +185,8 @@ Examples:
     if (exit === EXIT.INTERRUPTED) return exit;
     const label = exit === EXIT.USAGE ? 'error' : exit === EXIT.INTERNAL ? 'internal error' : 'failed';
     io.stderr(`tickpipe: ${label}: ${err.message}`);
-    if (exit === EXIT.INTERNAL && io.env.TICKPIPE_DEBUG && err.cause instanceof Error && err.cause.stack) io.stderr(err.cause.stack);
+    if (exit === EXIT.INTERNAL && io.env.TICKPIPE_DEBUG && err.cause instanceof Error && err.cause.stack)
+      io.stderr(err.cause.stack);
     return exit;
   }
 }

@@ -11,7 +11,10 @@ describe('interpolateEnv', () => {
   });
 
   it('uses the fallback of ${VAR:-fallback} when unset or empty', () => {
-    const { value } = interpolateEnv({ a: '${A:-fa}', b: '${B:-fb}', c: '${C:-fc}', e: '${E:-}' }, { A: '', C: 'set' });
+    const { value } = interpolateEnv(
+      { a: '${A:-fa}', b: '${B:-fb}', c: '${C:-fc}', e: '${E:-}' },
+      { A: '', C: 'set' },
+    );
     expect(value).toEqual({ a: 'fa', b: 'fb', c: 'set', e: '' });
   });
 

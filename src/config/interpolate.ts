@@ -33,7 +33,10 @@ export function interpolateEnv(
     if (Array.isArray(v)) return v.map((item, i) => walk(item, `${path}[${i}]`));
     if (v !== null && typeof v === 'object') {
       return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>).map(([k, item]) => [k, walk(item, path ? `${path}.${k}` : k)]),
+        Object.entries(v as Record<string, unknown>).map(([k, item]) => [
+          k,
+          walk(item, path ? `${path}.${k}` : k),
+        ]),
       );
     }
     return v;

@@ -57,7 +57,11 @@ describe('loadConfig defaults', () => {
     expect(config.ingestion.retry.max_attempts).toBe(5);
     expect(config.storage.backend).toBe('duckdb');
     expect(config.storage.duckdb.path).toBe('./data/market.duckdb');
-    expect(config.storage.clickhouse).toMatchObject({ url: 'http://127.0.0.1:8123', database: 'market', username: 'default' });
+    expect(config.storage.clickhouse).toMatchObject({
+      url: 'http://127.0.0.1:8123',
+      database: 'market',
+      username: 'default',
+    });
   });
 
   it('reads the documented sample keys', () => {
@@ -130,7 +134,9 @@ describe('loadConfig validation', () => {
   });
 
   it('names path, expected value and what was found for bad values', () => {
-    const e = loadError('ingestion:\n  workers: 0\nstorage:\n  backend: sqlite\nproviders:\n  simulated:\n    fail_rate: 2\n');
+    const e = loadError(
+      'ingestion:\n  workers: 0\nstorage:\n  backend: sqlite\nproviders:\n  simulated:\n    fail_rate: 2\n',
+    );
     expect(e.message).toMatch(/ingestion\.workers: .*>=1.*found 0/);
     expect(e.message).toMatch(/storage\.backend: .*"duckdb".*"clickhouse".*found "sqlite"/);
     expect(e.message).toMatch(/providers\.simulated\.fail_rate: .*<=1.*found 2/);
@@ -243,7 +249,9 @@ describe('loadConfig interpolation and credentials', () => {
 describe('loadConfig precedence', () => {
   it('applies environment overrides over the file', () => {
     const loaded = loadConfig({
-      path: writeConfig('storage:\n  backend: duckdb\n  duckdb: { path: ./file.duckdb }\ningestion: { workers: 2 }\n'),
+      path: writeConfig(
+        'storage:\n  backend: duckdb\n  duckdb: { path: ./file.duckdb }\ningestion: { workers: 2 }\n',
+      ),
       env: {
         TICKPIPE_STORAGE: 'clickhouse',
         TICKPIPE_DUCKDB_PATH: '/tmp/env.duckdb',
@@ -270,7 +278,9 @@ describe('loadConfig precedence', () => {
 
   it('validates environment overrides like file values', () => {
     const path = writeConfig('');
-    expect(() => loadConfig({ path, env: { TICKPIPE_STORAGE: 'sqlite' } })).toThrowError(/storage\.backend.*found "sqlite"/);
+    expect(() => loadConfig({ path, env: { TICKPIPE_STORAGE: 'sqlite' } })).toThrowError(
+      /storage\.backend.*found "sqlite"/,
+    );
   });
 
   it('lets overrides (flags) win over file and environment', () => {
@@ -288,17 +298,22 @@ describe('loadConfig precedence', () => {
 
 describe('deepMerge', () => {
   it('merges objects, replaces arrays and scalars, ignores undefined', () => {
-    expect(
-      deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: undefined, e: 'x' }),
-    ).toEqual({ a: { b: 1, c: [3] }, d: 1, e: 'x' });
+    expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: undefined, e: 'x' })).toEqual({
+      a: { b: 1, c: [3] },
+      d: 1,
+      e: 'x',
+    });
   });
 });
 
 describe('secrets in CONFIG_INVALID messages', () => {
   it('does not echo a token placed where a number is expected', () => {
-    const e = loadError('providers:\n  simulated:\n    seed: ${TUSHARE_TOKEN}\n  tushare:\n    token: ${TUSHARE_TOKEN}\n', {
-      TUSHARE_TOKEN: TOKEN,
-    });
+    const e = loadError(
+      'providers:\n  simulated:\n    seed: ${TUSHARE_TOKEN}\n  tushare:\n    token: ${TUSHARE_TOKEN}\n',
+      {
+        TUSHARE_TOKEN: TOKEN,
+      },
+    );
     expect(e.message).toContain('providers.simulated.seed');
     expect(e.message).not.toContain(TOKEN);
   });

@@ -46,18 +46,21 @@ export interface LoadConfigOptions {
 }
 
 /** Environment variables that override config keys (documented in the README). */
-export const ENV_OVERRIDES: ReadonlyArray<{ variable: string; path: readonly string[]; parse?: (v: string) => unknown }> =
-  [
-    { variable: 'TICKPIPE_STORAGE', path: ['storage', 'backend'] },
-    { variable: 'TICKPIPE_DUCKDB_PATH', path: ['storage', 'duckdb', 'path'] },
-    { variable: 'TICKPIPE_CLICKHOUSE_URL', path: ['storage', 'clickhouse', 'url'] },
-    { variable: 'TICKPIPE_CLICKHOUSE_DATABASE', path: ['storage', 'clickhouse', 'database'] },
-    {
-      variable: 'TICKPIPE_WORKERS',
-      path: ['ingestion', 'workers'],
-      parse: (v) => (v === 'auto' ? v : Number(v)),
-    },
-  ];
+export const ENV_OVERRIDES: ReadonlyArray<{
+  variable: string;
+  path: readonly string[];
+  parse?: (v: string) => unknown;
+}> = [
+  { variable: 'TICKPIPE_STORAGE', path: ['storage', 'backend'] },
+  { variable: 'TICKPIPE_DUCKDB_PATH', path: ['storage', 'duckdb', 'path'] },
+  { variable: 'TICKPIPE_CLICKHOUSE_URL', path: ['storage', 'clickhouse', 'url'] },
+  { variable: 'TICKPIPE_CLICKHOUSE_DATABASE', path: ['storage', 'clickhouse', 'database'] },
+  {
+    variable: 'TICKPIPE_WORKERS',
+    path: ['ingestion', 'workers'],
+    parse: (v) => (v === 'auto' ? v : Number(v)),
+  },
+];
 
 /** Loads and validates the config; throws `CONFIG_INVALID` listing every problem. */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
@@ -73,10 +76,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       raw = parseYaml(text) ?? {};
     } catch (e) {
       const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}` : '';
-      throw new IngestError('CONFIG_INVALID', `Config ${path}: invalid YAML${where}: ${(e as Error).message}`);
+      throw new IngestError(
+        'CONFIG_INVALID',
+        `Config ${path}: invalid YAML${where}: ${(e as Error).message}`,
+      );
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw new IngestError('CONFIG_INVALID', `Config ${path}: expected a mapping at the top level, found ${typeof raw}`);
+      throw new IngestError(
+        'CONFIG_INVALID',
+        `Config ${path}: expected a mapping at the top level, found ${typeof raw}`,
+      );
     }
   } else if (explicit) {
     throw new IngestError('CONFIG_INVALID', `Config file not found: ${path}`);
@@ -105,7 +114,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const providers = providerStatuses(config, uses, warnings);
   const ruleIssues = checkRules(config);
   if (ruleIssues.length > 0) {
-    throw new IngestError('CONFIG_INVALID', `Invalid configuration (${where}):\n${ruleIssues.map((i) => `  - ${i}`).join('\n')}`);
+    throw new IngestError(
+      'CONFIG_INVALID',
+      `Invalid configuration (${where}):\n${ruleIssues.map((i) => `  - ${i}`).join('\n')}`,
+    );
   }
   return { config, path: usedPath, providers, redactor, warnings };
 }
@@ -118,7 +130,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
       const found = 'input' in issue ? describeValue((issue as { input?: unknown }).input) : undefined;
       if (issue.code === 'unrecognized_keys') {
         return issue.keys
-          .map((k) => `  - ${path === '(root)' ? k : `${path}.${k}`}: unknown key (allowed: ${allowedKeys(issue.path)})`)
+          .map(
+            (k) =>
+              `  - ${path === '(root)' ? k : `${path}.${k}`}: unknown key (allowed: ${allowedKeys(issue.path)})`,
+          )
           .join('\n');
       }
       const message = issue.message.replace(/^Invalid input: /, '');
@@ -138,7 +153,8 @@ function allowedKeys(path: readonly PropertyKey[]): string {
 }
 
 function objectShape(node: unknown): Record<string, unknown> | undefined {
-  let n = node as { def?: { type?: string; innerType?: unknown; shape?: Record<string, unknown> } } | undefined;
+  let n = node as
+    { def?: { type?: string; innerType?: unknown; shape?: Record<string, unknown> } } | undefined;
   // Unwrap defaults/optionals/prefaults down to the object.
   for (let i = 0; i < 5 && n?.def && n.def.type !== 'object'; i++) n = n.def.innerType as typeof n;
   return n?.def?.type === 'object' ? n.def.shape : undefined;
@@ -175,12 +191,18 @@ function providerStatuses(
     out[name] = { enabled, configured: true };
   }
   if (tushareTokens(config).length === 0) {
-    const vars = uses.filter((u) => u.path.startsWith('providers.tushare.token') && !u.set).map((u) => u.variable);
+    const vars = uses
+      .filter((u) => u.path.startsWith('providers.tushare.token') && !u.set)
+      .map((u) => u.variable);
     const why =
       vars.length > 0
         ? `${vars.join(', ')} is not set (providers.tushare.token)`
         : 'no token (set providers.tushare.token to ${TUSHARE_TOKEN} and export TUSHARE_TOKEN)';
-    out.tushare = { enabled: config.providers.tushare.enabled, configured: false, reason: `tushare not configured: ${why}` };
+    out.tushare = {
+      enabled: config.providers.tushare.enabled,
+      configured: false,
+      reason: `tushare not configured: ${why}`,
+    };
     if (config.providers.tushare.enabled) warnings.push(`${out.tushare.reason}; skipping tushare`);
   }
   return out;
@@ -204,7 +226,11 @@ function checkRules(config: ResolvedConfig): string[] {
   return issues;
 }
 
-function setPath(obj: Record<string, unknown>, path: readonly string[], value: unknown): Record<string, unknown> {
+function setPath(
+  obj: Record<string, unknown>,
+  path: readonly string[],
+  value: unknown,
+): Record<string, unknown> {
   const [head, ...rest] = path;
   if (head === undefined) return obj;
   const child = obj[head];
@@ -213,7 +239,11 @@ function setPath(obj: Record<string, unknown>, path: readonly string[], value: u
     [head]:
       rest.length === 0
         ? value
-        : setPath(typeof child === 'object' && child !== null ? (child as Record<string, unknown>) : {}, rest, value),
+        : setPath(
+            typeof child === 'object' && child !== null ? (child as Record<string, unknown>) : {},
+            rest,
+            value,
+          ),
   };
 }
 
@@ -223,8 +253,7 @@ export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>
   for (const [k, v] of Object.entries(b)) {
     if (v === undefined) continue;
     const prev = out[k];
-    out[k] =
-      isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
   }
   return out;
 }

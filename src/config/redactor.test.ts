@@ -4,7 +4,8 @@ import { createRedactor } from './redactor.js';
 describe('createRedactor', () => {
   it('replaces every occurrence of each secret in arbitrary text', () => {
     const r = createRedactor(['tok-SECRET-1234', 'pw-SECRET-9876']);
-    const text = 'POST {"token":"tok-SECRET-1234"} failed; retry with tok-SECRET-1234; password=pw-SECRET-9876\n';
+    const text =
+      'POST {"token":"tok-SECRET-1234"} failed; retry with tok-SECRET-1234; password=pw-SECRET-9876\n';
     const out = r.redact(text);
     expect(out).not.toContain('tok-SECRET-1234');
     expect(out).not.toContain('pw-SECRET-9876');

@@ -16,7 +16,9 @@ describe('configSchema', () => {
   it('rejects unknown keys at every level', () => {
     expect(configSchema.safeParse({ extra: 1 }).success).toBe(false);
     expect(configSchema.safeParse({ providers: { yahoo: { tokn: 'x' } } }).success).toBe(false);
-    expect(configSchema.safeParse({ providers: { tushare: { rate_limit: { rpm: 1 } } } }).success).toBe(false);
+    expect(configSchema.safeParse({ providers: { tushare: { rate_limit: { rpm: 1 } } } }).success).toBe(
+      false,
+    );
   });
 
   it('accepts workers "auto" and rejects other strings', () => {

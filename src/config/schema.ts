@@ -25,7 +25,12 @@ const rateLimit = (defaultRpm: number | undefined) =>
 const simulated = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Use the built-in simulated A-share market.'),
-    seed: z.number().int().min(0).default(42).describe('Seed: the same seed, symbol and day give the same data.'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .default(42)
+      .describe('Seed: the same seed, symbol and day give the same data.'),
     universe_size: z
       .number()
       .int()
@@ -40,7 +45,10 @@ const simulated = z
       .max(1)
       .default(0)
       .describe('Share of requests that fail transiently (fault injection), 0..1.'),
-    book_levels: z.union([z.literal(5), z.literal(10)]).default(10).describe('Depth of simulated books.'),
+    book_levels: z
+      .union([z.literal(5), z.literal(10)])
+      .default(10)
+      .describe('Depth of simulated books.'),
     rate_limit: rateLimit(undefined),
   })
   .prefault({});
@@ -96,7 +104,13 @@ const ingestion = z
       .describe('Data types to ingest.'),
     retry: z
       .strictObject({
-        max_attempts: z.number().int().min(1).max(100).default(5).describe('Attempts per unit, including the first.'),
+        max_attempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(5)
+          .describe('Attempts per unit, including the first.'),
         base_delay_ms: z.number().int().min(0).default(500).describe('First backoff step, ms (full jitter).'),
         max_delay_ms: z.number().int().min(0).default(30_000).describe('Backoff cap, ms.'),
       })
@@ -127,7 +141,12 @@ const storage = z
         max_open_connections: z.number().int().min(1).max(100).default(4),
         request_timeout_ms: z.number().int().positive().default(60_000),
         batch_rows: z.number().int().min(1).default(50_000).describe('Rows coalesced into one insert.'),
-        batch_ms: z.number().int().min(0).default(1_000).describe('Longest wait before a partial batch is sent, ms.'),
+        batch_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(1_000)
+          .describe('Longest wait before a partial batch is sent, ms.'),
       })
       .prefault({}),
   })
@@ -136,10 +155,7 @@ const storage = z
 /** The config file schema. */
 export const configSchema = z
   .strictObject({
-    providers: z
-      .strictObject({ simulated, tushare, yahoo })
-      .prefault({})
-      .describe('Provider settings.'),
+    providers: z.strictObject({ simulated, tushare, yahoo }).prefault({}).describe('Provider settings.'),
     routing,
     ingestion,
     storage,

@@ -21,7 +21,10 @@ export function limitPctOf(board: Board): number | undefined {
 }
 
 /** Up/down limit prices: prevClose × (1 ± pct), rounded to the 0.01 tick (half away from zero). */
-export function priceLimits(ticker: string, prevClose: number): { limitUp: number; limitDown: number } | undefined {
+export function priceLimits(
+  ticker: string,
+  prevClose: number,
+): { limitUp: number; limitDown: number } | undefined {
   const pct = limitPctOf(parseTicker(ticker).board);
   if (pct === undefined || !(prevClose > 0)) return undefined;
   const cents = Math.round(prevClose * 100);

@@ -65,7 +65,12 @@ export interface PreparedRun {
   tradingDays: Map<Ticker, readonly string[]>;
   warnings: string[];
   /** Estimated provider calls and the minimum duration under the rate limits, per provider. */
-  estimate: Array<{ provider: string; calls: number; requestsPerMinute: number | undefined; minDurationMs: number }>;
+  estimate: Array<{
+    provider: string;
+    calls: number;
+    requestsPerMinute: number | undefined;
+    minDurationMs: number;
+  }>;
 }
 
 /** Builds a pipeline. */
@@ -84,7 +89,13 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
     ...(deps.learnedLimits ? { learnedLimits: deps.learnedLimits } : {}),
     onEvent: (e) => {
       if (e.type === 'rate-limit:waiting') {
-        emit({ type: 'rate-limit:waiting', provider: e.provider, endpoint: e.endpoint, waitMs: e.waitMs, keyIndex: e.keyIndex });
+        emit({
+          type: 'rate-limit:waiting',
+          provider: e.provider,
+          endpoint: e.endpoint,
+          waitMs: e.waitMs,
+          keyIndex: e.keyIndex,
+        });
       } else if (e.type === 'rate-limit:learned') {
         emit({ type: 'rate-limit:learned', provider: e.provider, endpoint: e.endpoint, limit: e.limit });
       }
@@ -93,7 +104,11 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
 
   async function prepare(options: RunOptions, signal: AbortSignal): Promise<PreparedRun> {
     const runId = options.runId ?? newRunId(deps.clock.now(), deps.random);
-    const { routing, providers: names, warnings } = resolveRouting({
+    const {
+      routing,
+      providers: names,
+      warnings,
+    } = resolveRouting({
       config,
       statuses: loaded.providers,
       requested: options.requested,
@@ -106,10 +121,10 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
     const primary = providers.get(primaryName) as Provider;
     let symbols: Ticker[];
     if (options.symbols === 'ALL') {
-      const universeProvider =
-        [...providers.values()].find((p) => p.name === primaryName) ?? primary;
+      const universeProvider = [...providers.values()].find((p) => p.name === primaryName) ?? primary;
       symbols = await universeProvider.universe({ includeDelisted: options.includeDelisted, signal });
-      if (symbols.length === 0) throw new IngestError('PROVIDER_BAD_RESPONSE', `${universeProvider.name} returned an empty universe`);
+      if (symbols.length === 0)
+        throw new IngestError('PROVIDER_BAD_RESPONSE', `${universeProvider.name} returned an empty universe`);
     } else {
       symbols = [...options.symbols];
     }
@@ -121,14 +136,22 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       const market = isAShare(symbol) ? 'cn' : symbol;
       let days = byMarket.get(market);
       if (!days) {
-        days = await primary.tradingDays({ range: options.range, ...(market === 'cn' ? {} : { symbol }), signal });
+        days = await primary.tradingDays({
+          range: options.range,
+          ...(market === 'cn' ? {} : { symbol }),
+          signal,
+        });
         byMarket.set(market, days);
       }
       tradingDays.set(symbol, days);
     }
 
     const ledgerEntries = await deps.store.readLedger({
-      filter: { symbols: symbols.length <= 500 ? symbols : undefined, startDate: options.range.start, endDate: options.range.end },
+      filter: {
+        symbols: symbols.length <= 500 ? symbols : undefined,
+        startDate: options.range.start,
+        endDate: options.range.end,
+      },
       signal,
     });
     const capabilities = Object.fromEntries([...providers].map(([n, p]) => [n, p.capabilities]));
@@ -145,17 +168,44 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
     });
     const estimate = [...providers.values()].map((p) => {
       const jobs = plan.jobs.filter((j) => j.provider === p.name);
-      const calls = jobs.reduce((n, j) => n + new Set(j.units.map((u) => (u.dataType === 'factors' ? p.capabilities.tickData : u.dataType))).size, 0);
+      const calls = jobs.reduce(
+        (n, j) =>
+          n +
+          new Set(j.units.map((u) => (u.dataType === 'factors' ? p.capabilities.tickData : u.dataType))).size,
+        0,
+      );
       const rpm = p.capabilities.endpoints.reduce<number | undefined>(
-        (m, e) => (e.requestsPerMinute === undefined ? m : m === undefined ? e.requestsPerMinute : Math.min(m, e.requestsPerMinute)),
+        (m, e) =>
+          e.requestsPerMinute === undefined
+            ? m
+            : m === undefined
+              ? e.requestsPerMinute
+              : Math.min(m, e.requestsPerMinute),
         undefined,
       );
-      return { provider: p.name, calls, requestsPerMinute: rpm, minDurationMs: rpm ? Math.ceil((calls / rpm) * 60_000) : 0 };
+      return {
+        provider: p.name,
+        calls,
+        requestsPerMinute: rpm,
+        minDurationMs: rpm ? Math.ceil((calls / rpm) * 60_000) : 0,
+      };
     });
-    return { runId, plan, routing, providers, tradingDays, warnings: [...loaded.warnings, ...warnings], estimate };
+    return {
+      runId,
+      plan,
+      routing,
+      providers,
+      tradingDays,
+      warnings: [...loaded.warnings, ...warnings],
+      estimate,
+    };
   }
 
-  async function execute(prepared: PreparedRun, options: RunOptions, signals: RunSignals): Promise<RunSummary> {
+  async function execute(
+    prepared: PreparedRun,
+    options: RunOptions,
+    signals: RunSignals,
+  ): Promise<RunSummary> {
     const startedAt = deps.clock.now();
     const { plan, runId } = prepared;
     for (const w of prepared.warnings) emit({ type: 'run:warning', message: loaded.redactor.redact(w) });
@@ -181,7 +231,8 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
     const rowsByTable: Record<string, number> = {};
     const counts = { ok: 0, empty: 0, failed: 0, unsupported: 0, rows: 0, done: 0 };
     const pendingBySymbol = new Map<Ticker, number>();
-    for (const j of plan.jobs) pendingBySymbol.set(j.symbol, (pendingBySymbol.get(j.symbol) ?? 0) + j.units.length);
+    for (const j of plan.jobs)
+      pendingBySymbol.set(j.symbol, (pendingBySymbol.get(j.symbol) ?? 0) + j.units.length);
     const addFailure = (symbol: Ticker, reason: string, cls: string) => {
       const f = failures.get(symbol) ?? { reasons: new Set<string>(), classes: new Set<string>() };
       f.reasons.add(reason);
@@ -192,7 +243,8 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       addFailure(u.symbol, `${u.requested}: ${u.reason}`, 'unsupported');
       counts.unsupported++;
     }
-    const settle = (unit: UnitKey) => pendingBySymbol.set(unit.symbol, (pendingBySymbol.get(unit.symbol) ?? 1) - 1);
+    const settle = (unit: UnitKey) =>
+      pendingBySymbol.set(unit.symbol, (pendingBySymbol.get(unit.symbol) ?? 1) - 1);
     let lastWorkers = 0;
     const onEvent = (e: PipelineEvent) => {
       if (e.type === 'unit:succeeded') {
@@ -205,7 +257,11 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       } else if (e.type === 'unit:failed') {
         counts[e.status]++;
         counts.done++;
-        addFailure(e.unit.symbol, `${e.unit.dataType} ${e.unit.tradeDate} via ${e.unit.provider}: ${e.error.message}`, classifyFailure(e.error));
+        addFailure(
+          e.unit.symbol,
+          `${e.unit.dataType} ${e.unit.tradeDate} via ${e.unit.provider}: ${e.error.message}`,
+          classifyFailure(e.error),
+        );
         settle(e.unit);
       }
       emit(e);
@@ -215,7 +271,14 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
           lastWorkers = workers;
           emit({ type: 'workers:changed', workers });
         }
-        emit({ type: 'progress', unitsDone: counts.done, unitsTotal: plan.unitCount, rowsWritten: counts.rows, inFlight, workers });
+        emit({
+          type: 'progress',
+          unitsDone: counts.done,
+          unitsTotal: plan.unitCount,
+          rowsWritten: counts.rows,
+          inFlight,
+          workers,
+        });
       }
     };
 
@@ -348,6 +411,11 @@ async function closeProviders(providers: ReadonlyMap<string, Provider>): Promise
 
 /** A sortable, unique run id: `20250605T013000Z-ab12`. */
 export function newRunId(nowMs: number, random: () => number): string {
-  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${Math.floor(random() * 0xffff).toString(16).padStart(4, '0')}`;
+  const stamp = new Date(nowMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.floor(random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0')}`;
 }

@@ -60,7 +60,13 @@ export type PipelineEvent =
       rows: number;
       attempts: number;
     }
-  | { type: 'unit:failed'; unit: UnitKey; status: 'failed' | 'unsupported'; error: ErrorData; attempts: number }
+  | {
+      type: 'unit:failed';
+      unit: UnitKey;
+      status: 'failed' | 'unsupported';
+      error: ErrorData;
+      attempts: number;
+    }
   | {
       type: 'unit:retrying';
       jobId: string;
@@ -77,7 +83,14 @@ export type PipelineEvent =
   | { type: 'provider:key-disabled'; provider: string; keyIndex: number; reason: string }
   | { type: 'circuit:changed'; provider: string; state: string }
   | { type: 'workers:changed'; workers: number }
-  | { type: 'progress'; unitsDone: number; unitsTotal: number; rowsWritten: number; inFlight: number; workers: number }
+  | {
+      type: 'progress';
+      unitsDone: number;
+      unitsTotal: number;
+      rowsWritten: number;
+      inFlight: number;
+      workers: number;
+    }
   | { type: 'run:interrupting'; graceMs: number }
   | { type: 'run:finished'; summary: RunSummary };
 

@@ -132,7 +132,7 @@ export function planRun(input: PlanInput): Plan {
       Math.min(...[...types].map((t) => caps.maxDaysPerFetch[t === 'factors' ? caps.tickData : t] ?? 1)),
     );
     const dayIndex = new Map(input.tradingDays(symbol).map((d, k) => [d, k]));
-    for (let i = 0; i < days.length; ) {
+    for (let i = 0; i < days.length;) {
       // Chunk consecutive trading days only, so one fetch covers a contiguous range.
       const group = [days[i] as string];
       let j = i + 1;

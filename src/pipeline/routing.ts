@@ -30,16 +30,22 @@ export function resolveRouting(params: {
   if (params.onlyProvider !== undefined) {
     const p = params.onlyProvider as ProviderName;
     if (!PROVIDER_NAMES.includes(p)) {
-      throw new IngestError('USAGE', `Unknown provider "${params.onlyProvider}" (known: ${PROVIDER_NAMES.join(', ')})`);
+      throw new IngestError(
+        'USAGE',
+        `Unknown provider "${params.onlyProvider}" (known: ${PROVIDER_NAMES.join(', ')})`,
+      );
     }
-    if (!statuses[p].configured) throw new IngestError('CONFIG_INVALID', statuses[p].reason ?? `${p} not configured`);
+    if (!statuses[p].configured)
+      throw new IngestError('CONFIG_INVALID', statuses[p].reason ?? `${p} not configured`);
     for (const t of requested) routing[t] = [p];
     return { routing, providers: [p], warnings };
   }
   const realDefault = (['tushare', 'yahoo'] as const).filter(usable);
-  const fallbackDefault: ProviderName[] = realDefault.length > 0 ? realDefault : usable('simulated') ? ['simulated'] : [];
+  const fallbackDefault: ProviderName[] =
+    realDefault.length > 0 ? realDefault : usable('simulated') ? ['simulated'] : [];
   for (const t of requested) {
-    const configured = config.routing[t] ?? (t === 'ticks' || t === 'bars_1m' ? config.routing.tick_data : undefined);
+    const configured =
+      config.routing[t] ?? (t === 'ticks' || t === 'bars_1m' ? config.routing.tick_data : undefined);
     const chain = (configured ?? fallbackDefault).filter((p) => {
       if (usable(p)) return true;
       warnings.push(
@@ -66,7 +72,10 @@ export function resolveRouting(params: {
  * `tick_data` is the trades where the provider has them — together with the 1-minute and daily
  * bars it serves, so a trades provider fills `bars` as well — else its 1-minute bars.
  */
-export function concreteTypesFor(requested: RequestedDataType, caps: ProviderCapabilities): ConcreteDataType[] {
+export function concreteTypesFor(
+  requested: RequestedDataType,
+  caps: ProviderCapabilities,
+): ConcreteDataType[] {
   if (requested === 'factors') return ['factors'];
   if (requested === 'tick_data') {
     if (caps.tickData !== 'ticks') return caps.dataTypes.includes(caps.tickData) ? [caps.tickData] : [];

@@ -65,13 +65,20 @@ const MAX_RATE_LIMIT_RETRIES = 50;
 /** Attempts for a store write before the units fail. */
 const STORE_WRITE_ATTEMPTS = 4;
 
-type FetchOutcome = { ok: true; result: FetchResult; attempts: number } | { ok: false; error: IngestError; attempts: number };
+type FetchOutcome =
+  { ok: true; result: FetchResult; attempts: number } | { ok: false; error: IngestError; attempts: number };
 
 /** Runs one job. Resolves when every unit of the job has a ledger outcome (or the run aborted). */
 export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Promise<void> {
   const provider = deps.providers.get(job.provider);
   if (!provider) throw new IngestError('INTERNAL', `provider ${job.provider} is not constructed`);
-  deps.emit({ type: 'job:started', jobId: job.id, provider: job.provider, symbol: job.symbol, tradeDates: job.tradeDates });
+  deps.emit({
+    type: 'job:started',
+    jobId: job.id,
+    provider: job.provider,
+    symbol: job.symbol,
+    tradeDates: job.tradeDates,
+  });
 
   const quarantined = deps.quarantine?.get(job.symbol);
   if (quarantined) {
@@ -114,7 +121,13 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
         continue;
       }
       try {
-        validateRows({ rows, dataType, symbol: unit.symbol, tradeDate: unit.tradeDate, source: provider.name });
+        validateRows({
+          rows,
+          dataType,
+          symbol: unit.symbol,
+          tradeDate: unit.tradeDate,
+          source: provider.name,
+        });
       } catch (e) {
         await recordFailures([unit], toErrorData(e), outcome.attempts, deps, signal);
         continue;
@@ -141,7 +154,10 @@ function onlyRowsOf(dataType: ConcreteDataType, rows: RowSet): RowSet {
     case 'bars_1m':
       return { bars: (rows.bars ?? []).filter((b) => b.interval === '1m') };
     case 'bars_1d':
-      return { bars: (rows.bars ?? []).filter((b) => b.interval === '1d'), adjFactors: rows.adjFactors ?? [] };
+      return {
+        bars: (rows.bars ?? []).filter((b) => b.interval === '1d'),
+        adjFactors: rows.adjFactors ?? [],
+      };
     case 'order_book':
       return { books: rows.books ?? [] };
     case 'factors':
@@ -184,7 +200,8 @@ async function runFactors(
     const primary = inputs.get(caps.tickData)?.get(unit.tradeDate);
     const books = inputs.get('order_book')?.get(unit.tradeDate)?.books;
     const prevClose = primary?.prevClose;
-    const limits = prevClose !== undefined && isAShare(unit.symbol) ? priceLimits(unit.symbol, prevClose) : undefined;
+    const limits =
+      prevClose !== undefined && isAShare(unit.symbol) ? priceLimits(unit.symbol, prevClose) : undefined;
     try {
       const factors = deps.computeFactors({
         symbol: unit.symbol,
@@ -196,7 +213,13 @@ async function runFactors(
         ...(limits ?? {}),
       });
       const rows: RowSet = { factors };
-      validateRows({ rows, dataType: 'factors', symbol: unit.symbol, tradeDate: unit.tradeDate, source: provider.name });
+      validateRows({
+        rows,
+        dataType: 'factors',
+        symbol: unit.symbol,
+        tradeDate: unit.tradeDate,
+        source: provider.name,
+      });
       writable.push({ unit, rows });
     } catch (e) {
       await recordFailures([unit], toErrorData(e), attempts, deps, signal);
@@ -235,7 +258,8 @@ async function fetchWithRetry(
       return { ok: true, result, attempts };
     } catch (e) {
       const error = toIngestError(e);
-      if (error.code === 'ABORTED' || signal.aborted) throw new IngestError('ABORTED', 'aborted', { cause: e });
+      if (error.code === 'ABORTED' || signal.aborted)
+        throw new IngestError('ABORTED', 'aborted', { cause: e });
       const failureClass = classifyFailure(error);
       breaker?.onFailure(failureClass);
       const ctx = error.context;
@@ -247,7 +271,9 @@ async function fetchWithRetry(
           endpoint,
           ...(keyIndex !== undefined ? { keyIndex } : {}),
           ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-          ...(typeof ctx.statedLimitPerMinute === 'number' ? { statedLimitPerMinute: ctx.statedLimitPerMinute } : {}),
+          ...(typeof ctx.statedLimitPerMinute === 'number'
+            ? { statedLimitPerMinute: ctx.statedLimitPerMinute }
+            : {}),
         });
         deps.concurrency?.onRateLimited();
         rateLimited++;
@@ -277,7 +303,8 @@ async function fetchWithRetry(
         random: deps.random,
       });
       if (!decision.retry) {
-        if (failureClass === 'not_found' && deps.quarantine) deps.quarantine.set(job.symbol, redactError(error, deps));
+        if (failureClass === 'not_found' && deps.quarantine)
+          deps.quarantine.set(job.symbol, redactError(error, deps));
         return { ok: false, error, attempts };
       }
       emitRetry(deps, job, provider.name, dataType, attempts + 1, decision.delayMs, error);
@@ -328,7 +355,11 @@ async function failOrFallback(
     if (next) {
       deps.emit({ type: 'unit:fallback', unit, to: next.provider, reason: deps.redact(error.message) });
       // The primary's ledger says why it was skipped, so `status` can show it.
-      await writeLedger([entry(unit, 'unsupported', 0, attempts, redactError(error, deps), deps)], deps, signal);
+      await writeLedger(
+        [entry(unit, 'unsupported', 0, attempts, redactError(error, deps), deps)],
+        deps,
+        signal,
+      );
       fallbacks.push(next);
     } else {
       terminal.push(unit);
@@ -355,7 +386,13 @@ function groupFallbacks(units: readonly PlannedUnit[]): Job[] {
   return [...byProvider].map(([provider, list]) => {
     const dates = [...new Set(list.map((u) => u.tradeDate))].sort();
     const symbol = (list[0] as PlannedUnit).symbol;
-    return { id: `${provider}:${symbol}:${dates[0]}..${dates[dates.length - 1]}:fallback`, provider, symbol, tradeDates: dates, units: list };
+    return {
+      id: `${provider}:${symbol}:${dates[0]}..${dates[dates.length - 1]}:fallback`,
+      provider,
+      symbol,
+      tradeDates: dates,
+      units: list,
+    };
   });
 }
 
@@ -379,16 +416,27 @@ async function writeAndRecord(
       lastError = e;
       const err = toIngestError(e);
       if (!err.retryable || i === STORE_WRITE_ATTEMPTS) break;
-      await deps.clock.sleep(Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (i - 1)) * deps.random(), signal);
+      await deps.clock.sleep(
+        Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (i - 1)) * deps.random(),
+        signal,
+      );
     }
   }
   if (lastError !== undefined) {
     const err = toIngestError(lastError);
     const data = redactError(
-      err.code === 'STORAGE_FAILED' ? err : new IngestError('STORAGE_FAILED', `store write failed: ${err.message}`, { cause: err }),
+      err.code === 'STORAGE_FAILED'
+        ? err
+        : new IngestError('STORAGE_FAILED', `store write failed: ${err.message}`, { cause: err }),
       deps,
     );
-    await recordFailures(writable.map((w) => w.unit), data, attempts, deps, signal);
+    await recordFailures(
+      writable.map((w) => w.unit),
+      data,
+      attempts,
+      deps,
+      signal,
+    );
     return;
   }
   const entries = writable.map((w) => {
@@ -421,7 +469,11 @@ async function recordFailures(
   for (const u of units) deps.emit({ type: 'unit:failed', unit: stripPlan(u), status, error, attempts });
 }
 
-async function writeLedger(entries: readonly LedgerEntry[], deps: JobDeps, _signal: AbortSignal): Promise<void> {
+async function writeLedger(
+  entries: readonly LedgerEntry[],
+  deps: JobDeps,
+  _signal: AbortSignal,
+): Promise<void> {
   for (let i = 1; ; i++) {
     try {
       await deps.store.writeLedger({ entries });
@@ -429,7 +481,10 @@ async function writeLedger(entries: readonly LedgerEntry[], deps: JobDeps, _sign
     } catch (e) {
       if (i >= STORE_WRITE_ATTEMPTS) {
         // Without a ledger entry the unit is simply redone next run: rows are idempotent.
-        deps.emit({ type: 'run:warning', message: deps.redact(`ledger write failed: ${toIngestError(e).message}`) });
+        deps.emit({
+          type: 'run:warning',
+          message: deps.redact(`ledger write failed: ${toIngestError(e).message}`),
+        });
         return;
       }
       await deps.clock.sleep(deps.retry.baseDelayMs * 2 ** (i - 1));

@@ -19,10 +19,14 @@ export function validateRows(params: {
   const { rows, symbol, tradeDate, source } = params;
   const where = `${source} ${params.dataType} ${symbol} ${tradeDate}`;
   const fail = (what: string, row: unknown) => {
-    throw new IngestError('DATA_INVALID', `Invalid row from ${where}: ${what} (${JSON.stringify(row).slice(0, 200)})`, {
-      retryable: false,
-      context: { provider: source, symbol, tradeDate, dataType: params.dataType },
-    });
+    throw new IngestError(
+      'DATA_INVALID',
+      `Invalid row from ${where}: ${what} (${JSON.stringify(row).slice(0, 200)})`,
+      {
+        retryable: false,
+        context: { provider: source, symbol, tradeDate, dataType: params.dataType },
+      },
+    );
   };
   const common = (r: { symbol: string; tradeDate: string; source: string; ts: number }) => {
     if (r.symbol !== symbol) fail(`symbol ${r.symbol} does not belong to the unit`, r);
@@ -33,13 +37,18 @@ export function validateRows(params: {
   for (const t of rows.ticks ?? []) {
     common(t);
     if (!(t.price > 0) || !finite(t.price)) fail('price must be positive', t);
-    if (!(t.volume >= 0) || !finite(t.amount) || t.amount < 0) fail('volume and amount must be non-negative', t);
+    if (!(t.volume >= 0) || !finite(t.amount) || t.amount < 0)
+      fail('volume and amount must be non-negative', t);
     if (t.side !== 'B' && t.side !== 'S' && t.side !== 'N') fail('side must be B, S or N', t);
   }
   for (const b of rows.bars ?? []) {
     common(b);
     if (![b.open, b.high, b.low, b.close, b.volume, b.amount].every(finite)) fail('non-numeric OHLCV', b);
-    if (b.high < b.low || b.high < Math.max(b.open, b.close) - 1e-9 || b.low > Math.min(b.open, b.close) + 1e-9) {
+    if (
+      b.high < b.low ||
+      b.high < Math.max(b.open, b.close) - 1e-9 ||
+      b.low > Math.min(b.open, b.close) + 1e-9
+    ) {
       fail('high/low do not bound open/close', b);
     }
     if (b.volume < 0 || b.amount < 0) fail('negative volume or amount', b);
@@ -51,7 +60,8 @@ export function validateRows(params: {
     }
     const bid = s.bidPrices[0];
     const ask = s.askPrices[0];
-    if (bid !== undefined && ask !== undefined && bid >= ask) fail(`crossed book: best bid ${bid} >= best ask ${ask}`, s);
+    if (bid !== undefined && ask !== undefined && bid >= ask)
+      fail(`crossed book: best bid ${bid} >= best ask ${ask}`, s);
   }
   for (const f of rows.factors ?? []) {
     common(f);

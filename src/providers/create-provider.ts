@@ -14,7 +14,10 @@ export function createProvider(name: ProviderName, config: ResolvedConfig, deps:
     case 'simulated':
       return createSimulatedProvider(config.providers.simulated, deps);
     case 'tushare':
-      return createTushareProvider({ ...config.providers.tushare, tokens: tushareTokens(config), token: undefined }, deps);
+      return createTushareProvider(
+        { ...config.providers.tushare, tokens: tushareTokens(config), token: undefined },
+        deps,
+      );
     case 'yahoo':
       return createYahooProvider(config.providers.yahoo, deps);
   }

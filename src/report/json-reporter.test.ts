@@ -7,7 +7,10 @@ const T0 = Date.parse('2025-06-05T01:30:00.000Z');
 function setup() {
   const lines: string[] = [];
   let now = T0;
-  const reporter = createJsonReporter((l) => lines.push(l), () => now);
+  const reporter = createJsonReporter(
+    (l) => lines.push(l),
+    () => now,
+  );
   return {
     lines,
     reporter,
@@ -40,7 +43,11 @@ describe('createJsonReporter', () => {
     expect(lines).toHaveLength(2);
     for (const l of lines) expect(l).not.toContain('\n');
     const [a, b] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(a).toEqual({ time: '2025-06-05T01:30:00.000Z', type: 'run:warning', message: 'tushare "skipped"\nline two' });
+    expect(a).toEqual({
+      time: '2025-06-05T01:30:00.000Z',
+      type: 'run:warning',
+      message: 'tushare "skipped"\nline two',
+    });
     expect(b).toMatchObject({
       time: '2025-06-05T01:30:00.000Z',
       type: 'unit:failed',

@@ -3,7 +3,12 @@ import type { PipelineEvent, RunSummary } from '../pipeline/events.js';
 import { describeEvent, createPlainReporter } from './plain-reporter.js';
 import { formatCount, formatDuration } from './format.js';
 
-const unit = { provider: 'simulated', dataType: 'ticks', symbol: '600000.SH', tradeDate: '2025-06-05' } as const;
+const unit = {
+  provider: 'simulated',
+  dataType: 'ticks',
+  symbol: '600000.SH',
+  tradeDate: '2025-06-05',
+} as const;
 
 const summary: RunSummary = {
   runId: 'r1',
@@ -41,7 +46,16 @@ const cases: Array<[PipelineEvent, string | undefined]> = [
     'Run r1: 1,500 symbols × 3 trading day(s) × [ticks, order_book] via simulated → duckdb; 9,000 unit(s) in 1,500 job(s) to do, 12 already done; workers auto',
   ],
   [{ type: 'run:warning', message: 'tushare skipped' }, 'warning: tushare skipped'],
-  [{ type: 'job:started', jobId: 'j', provider: 'simulated', symbol: '600000.SH', tradeDates: ['2025-06-05'] }, undefined],
+  [
+    {
+      type: 'job:started',
+      jobId: 'j',
+      provider: 'simulated',
+      symbol: '600000.SH',
+      tradeDates: ['2025-06-05'],
+    },
+    undefined,
+  ],
   [
     { type: 'unit:succeeded', unit, status: 'ok', rows: 4321, attempts: 1 },
     'ok    ticks 600000.SH 2025-06-05 via simulated: 4,321 rows',

@@ -17,7 +17,12 @@ function fakeStream(columns?: number) {
   };
 }
 
-const unit = { provider: 'simulated', dataType: 'ticks', symbol: '600000.SH', tradeDate: '2025-06-05' } as const;
+const unit = {
+  provider: 'simulated',
+  dataType: 'ticks',
+  symbol: '600000.SH',
+  tradeDate: '2025-06-05',
+} as const;
 
 const summary: RunSummary = {
   runId: 'r1',

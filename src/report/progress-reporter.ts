@@ -24,7 +24,10 @@ export function createProgressReporter(
     const frac = status.total > 0 ? status.done / status.total : 1;
     const filled = Math.round(frac * width);
     const elapsed = t - started;
-    const eta = status.done > 0 && frac < 1 ? formatDuration((elapsed / status.done) * (status.total - status.done)) : '-';
+    const eta =
+      status.done > 0 && frac < 1
+        ? formatDuration((elapsed / status.done) * (status.total - status.done))
+        : '-';
     const line =
       `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(frac * 100)}% ` +
       `${formatCount(status.done)}/${formatCount(status.total)} units · ${formatCount(status.rows)} rows · ` +
@@ -46,7 +49,13 @@ export function createProgressReporter(
           print(describeEvent(e) ?? '');
           return;
         case 'progress':
-          status = { ...status, done: e.unitsDone, total: e.unitsTotal, rows: e.rowsWritten, workers: e.workers || status.workers };
+          status = {
+            ...status,
+            done: e.unitsDone,
+            total: e.unitsTotal,
+            rows: e.rowsWritten,
+            workers: e.workers || status.workers,
+          };
           draw();
           return;
         case 'unit:failed':

@@ -9,11 +9,17 @@ import { createDuckDbStore } from './duckdb/duckdb-store.js';
 import type { Store } from './store.js';
 
 /** Creates the store of `storage.backend`; `readOnly` opens DuckDB read-only (query/status). */
-export function createStore(config: ResolvedConfig, options: { readOnly?: boolean; logger?: Logger } = {}): Store {
+export function createStore(
+  config: ResolvedConfig,
+  options: { readOnly?: boolean; logger?: Logger } = {},
+): Store {
   if (config.storage.backend === 'clickhouse') {
     return createClickHouseStore(config.storage.clickhouse, options.logger ? { logger: options.logger } : {});
   }
-  return createDuckDbStore({ path: resolve(config.storage.duckdb.path), readOnly: options.readOnly ?? false });
+  return createDuckDbStore({
+    path: resolve(config.storage.duckdb.path),
+    readOnly: options.readOnly ?? false,
+  });
 }
 
 /** Where the store lives, for messages (never includes credentials). */

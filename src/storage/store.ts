@@ -54,7 +54,8 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const WRITE_SQL = /^\s*(insert|update|delete|drop|create|alter|truncate|attach|detach|copy|install|load|optimize|rename|grant|revoke|kill|system|set|pragma|checkpoint|export|import|vacuum|call|use)\b/i;
+const WRITE_SQL =
+  /^\s*(insert|update|delete|drop|create|alter|truncate|attach|detach|copy|install|load|optimize|rename|grant|revoke|kill|system|set|pragma|checkpoint|export|import|vacuum|call|use)\b/i;
 
 /**
  * Rejects SQL that is not a read. Stores call this before `query()`; it is a guard for users'

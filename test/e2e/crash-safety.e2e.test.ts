@@ -5,7 +5,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, FINGERPRINT_SQL, queryJson, type Workspace } from '../support/cli.js';
 
-const ARGS = ['run', '--symbols', 'ALL', '--start-date', '2025-06-05', '--end-date', '2025-06-06', '--workers', '3', '--log-format', 'plain'];
+const ARGS = [
+  'run',
+  '--symbols',
+  'ALL',
+  '--start-date',
+  '2025-06-05',
+  '--end-date',
+  '2025-06-06',
+  '--workers',
+  '3',
+  '--log-format',
+  'plain',
+];
 let reference: Array<Record<string, unknown>>;
 const workspaces: Workspace[] = [];
 
@@ -19,14 +31,19 @@ function workspace(latencyMs: number): Workspace {
 function afterOkLines(child: ReturnType<Workspace['spawn']>, n: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      const oks = child.output().stdout.split('\n').filter((l) => l.startsWith('ok')).length;
+      const oks = child
+        .output()
+        .stdout.split('\n')
+        .filter((l) => l.startsWith('ok')).length;
       if (oks >= n) {
         child.stdout?.off('data', check);
         resolve();
       }
     };
     child.stdout?.on('data', check);
-    child.on('close', () => reject(new Error(`exited before ${n} units: ${child.output().stdout}${child.output().stderr}`)));
+    child.on('close', () =>
+      reject(new Error(`exited before ${n} units: ${child.output().stdout}${child.output().stderr}`)),
+    );
   });
 }
 
@@ -54,7 +71,10 @@ describe('crash safety', () => {
     // Resumed: some units were already done and skipped.
     expect(again.stdout).toMatch(/[1-9]\d* already done/);
     expect(await queryJson(ws, FINGERPRINT_SQL)).toEqual(reference);
-    const ledger = await queryJson(ws, "SELECT count(*) AS n, count(DISTINCT provider || data_type || symbol || trade_date) AS k FROM ingest_ledger WHERE status = 'ok'");
+    const ledger = await queryJson(
+      ws,
+      "SELECT count(*) AS n, count(DISTINCT provider || data_type || symbol || trade_date) AS k FROM ingest_ledger WHERE status = 'ok'",
+    );
     expect(ledger).toEqual([{ n: 60, k: 60 }]);
   });
 

@@ -19,7 +19,17 @@ describe('tickpipe run (simulated → DuckDB)', () => {
   it('ingests ALL for two trading days, resumes without re-ingesting, and --no-resume keeps counts', async () => {
     ws = createWorkspace();
     const cfg = ['--providers-config', ws.configPath];
-    const first = await ws.run(['run', '--symbols', 'ALL', ...RANGE, '--workers', '4', '--log-format', 'plain', ...cfg]);
+    const first = await ws.run([
+      'run',
+      '--symbols',
+      'ALL',
+      ...RANGE,
+      '--workers',
+      '4',
+      '--log-format',
+      'plain',
+      ...cfg,
+    ]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout.trimEnd().split('\n').at(-1)).toBe('Data ingestion completed. Successful: 6/6');
@@ -40,13 +50,34 @@ describe('tickpipe run (simulated → DuckDB)', () => {
     expect(c1.filter((r) => r.t === 'bars').map((r) => r.n)).toEqual([6 * 242, 6 * 242]);
     const fp1 = await queryJson(ws, FINGERPRINT_SQL);
 
-    const second = await ws.run(['run', '--symbols', 'ALL', ...RANGE, '--workers', '4', '--log-format', 'plain', ...cfg]);
+    const second = await ws.run([
+      'run',
+      '--symbols',
+      'ALL',
+      ...RANGE,
+      '--workers',
+      '4',
+      '--log-format',
+      'plain',
+      ...cfg,
+    ]);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('Nothing new to ingest');
     expect(second.stdout).toContain('Data ingestion completed. Successful: 6/6');
     expect(await queryJson(ws, FINGERPRINT_SQL)).toEqual(fp1);
 
-    const third = await ws.run(['run', '--symbols', 'ALL', ...RANGE, '--workers', '2', '--no-resume', '--log-format', 'plain', ...cfg]);
+    const third = await ws.run([
+      'run',
+      '--symbols',
+      'ALL',
+      ...RANGE,
+      '--workers',
+      '2',
+      '--no-resume',
+      '--log-format',
+      'plain',
+      ...cfg,
+    ]);
     expect(third.code).toBe(0);
     expect(third.stdout).not.toContain('Nothing new to ingest');
     expect(await queryJson(ws, FINGERPRINT_SQL)).toEqual(fp1);
@@ -55,8 +86,19 @@ describe('tickpipe run (simulated → DuckDB)', () => {
   it('accepts space- and comma-separated symbol lists and stores only those symbols', async () => {
     ws = createWorkspace();
     const r = await ws.run([
-      'run', '--symbols', '000001.SZ,000002.SZ', '600000.SH', ...RANGE, '--workers', '3',
-      '--data-types', 'tick_data', '--log-format', 'plain', '--providers-config', ws.configPath,
+      'run',
+      '--symbols',
+      '000001.SZ,000002.SZ',
+      '600000.SH',
+      ...RANGE,
+      '--workers',
+      '3',
+      '--data-types',
+      'tick_data',
+      '--log-format',
+      'plain',
+      '--providers-config',
+      ws.configPath,
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Data ingestion completed. Successful: 3/3');
@@ -67,7 +109,16 @@ describe('tickpipe run (simulated → DuckDB)', () => {
 
   it('rejects a malformed symbol before anything runs (exit 2, nothing written)', async () => {
     ws = createWorkspace();
-    const r = await ws.run(['run', '--symbols', '600000.SH', '60000.SH', 'ABC.XYZ!', ...RANGE, '--providers-config', ws.configPath]);
+    const r = await ws.run([
+      'run',
+      '--symbols',
+      '600000.SH',
+      '60000.SH',
+      'ABC.XYZ!',
+      ...RANGE,
+      '--providers-config',
+      ws.configPath,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('60000.SH');
     expect(r.stderr).toContain('ABC.XYZ!');
@@ -91,10 +142,24 @@ describe('tickpipe run (simulated → DuckDB)', () => {
   it('fails transiently-failing units after max_attempts, exits 3 listing them, and retry-failed completes them', async () => {
     ws = createWorkspace({ fail_rate: 0.5 });
     const cfgPath = ws.configPath;
-    const config = (await import('yaml')).parse((await import('node:fs')).readFileSync(cfgPath, 'utf8')) as Record<string, any>;
+    const config = (await import('yaml')).parse((await import('node:fs')).readFileSync(cfgPath, 'utf8')) as {
+      ingestion: { retry: { max_attempts: number } };
+      providers: { simulated: { fail_rate: number } };
+    };
     config.ingestion.retry.max_attempts = 1;
     ws.writeConfig(config);
-    const r = await ws.run(['run', '--symbols', 'ALL', ...RANGE, '--workers', '3', '--log-format', 'plain', '--providers-config', cfgPath]);
+    const r = await ws.run([
+      'run',
+      '--symbols',
+      'ALL',
+      ...RANGE,
+      '--workers',
+      '3',
+      '--log-format',
+      'plain',
+      '--providers-config',
+      cfgPath,
+    ]);
     expect(r.code).toBe(3);
     const m = /Data ingestion completed\. Successful: (\d+)\/6/.exec(r.stdout);
     expect(m).not.toBeNull();
@@ -109,7 +174,16 @@ describe('tickpipe run (simulated → DuckDB)', () => {
     const status = await ws.run(['status', '--providers-config', cfgPath, '--format', 'csv']);
     expect(status.code).toBe(0);
     expect(status.stdout).not.toContain(',failed,');
-    const again = await ws.run(['run', '--symbols', 'ALL', ...RANGE, '--log-format', 'plain', '--providers-config', cfgPath]);
+    const again = await ws.run([
+      'run',
+      '--symbols',
+      'ALL',
+      ...RANGE,
+      '--log-format',
+      'plain',
+      '--providers-config',
+      cfgPath,
+    ]);
     expect(again.stdout).toContain('Nothing new to ingest');
     expect(again.code).toBe(0);
   });
@@ -117,10 +191,28 @@ describe('tickpipe run (simulated → DuckDB)', () => {
   it('query prints CSV (RFC 4180 header + rows) and refuses writes', async () => {
     ws = createWorkspace();
     const cfg = ['--providers-config', ws.configPath];
-    await ws.run(['run', '--symbols', '600519.SH', ...RANGE, '--data-types', 'bars_1d', '--log-format', 'plain', ...cfg]);
-    const csv = await ws.run(['query', "SELECT symbol, interval, trade_date, 'a,\"b' AS odd FROM bars ORDER BY trade_date", '--format', 'csv', ...cfg]);
+    await ws.run([
+      'run',
+      '--symbols',
+      '600519.SH',
+      ...RANGE,
+      '--data-types',
+      'bars_1d',
+      '--log-format',
+      'plain',
+      ...cfg,
+    ]);
+    const csv = await ws.run([
+      'query',
+      "SELECT symbol, interval, trade_date, 'a,\"b' AS odd FROM bars ORDER BY trade_date",
+      '--format',
+      'csv',
+      ...cfg,
+    ]);
     expect(csv.code).toBe(0);
-    expect(csv.stdout).toBe('symbol,interval,trade_date,odd\r\n600519.SH,1d,2025-06-05,"a,""b"\r\n600519.SH,1d,2025-06-06,"a,""b"\r\n');
+    expect(csv.stdout).toBe(
+      'symbol,interval,trade_date,odd\r\n600519.SH,1d,2025-06-05,"a,""b"\r\n600519.SH,1d,2025-06-06,"a,""b"\r\n',
+    );
     const del = await ws.run(['query', 'DELETE FROM bars', ...cfg]);
     expect(del.code).toBe(2);
     expect((await queryJson(ws, 'SELECT count(*) AS n FROM bars'))[0]?.n).toBe(2);

@@ -14,11 +14,20 @@ afterEach(async () => {
   await emu?.close();
 });
 
-function tushareConfig(w: Workspace, url: string, perApi: Record<string, number> = {}): Record<string, unknown> {
+function tushareConfig(
+  w: Workspace,
+  url: string,
+  perApi: Record<string, number> = {},
+): Record<string, unknown> {
   return {
     providers: {
       simulated: { enabled: true },
-      tushare: { enabled: true, token: '${TUSHARE_TOKEN}', base_url: url, rate_limit: { requests_per_minute: 500, per_api: perApi } },
+      tushare: {
+        enabled: true,
+        token: '${TUSHARE_TOKEN}',
+        base_url: url,
+        rate_limit: { requests_per_minute: 500, per_api: perApi },
+      },
     },
     routing: { tick_data: ['tushare'], bars_1d: ['tushare'], bars_1m: ['tushare'] },
     ingestion: { retry: { max_attempts: 4, base_delay_ms: 1, max_delay_ms: 20 } },
@@ -34,16 +43,38 @@ describe('tushare provider through the CLI', () => {
     ws = createWorkspace();
     ws.writeConfig(tushareConfig(ws, emu.url));
     const r = await ws.run(
-      ['run', '--provider', 'tushare', '--symbols', 'ALL', ...RANGE, '--data-types', 'bars_1m,bars_1d', '--workers', '4', '--log-format', 'plain', '--providers-config', ws.configPath],
+      [
+        'run',
+        '--provider',
+        'tushare',
+        '--symbols',
+        'ALL',
+        ...RANGE,
+        '--data-types',
+        'bars_1m,bars_1d',
+        '--workers',
+        '4',
+        '--log-format',
+        'plain',
+        '--providers-config',
+        ws.configPath,
+      ],
       { env: { TUSHARE_TOKEN: TOKEN } },
     );
-    const listed = emu.state.market.listings.filter((l) => l.listStatus === 'L').map((l) => l.tsCode).sort();
+    const listed = emu.state.market.listings
+      .filter((l) => l.listStatus === 'L')
+      .map((l) => l.tsCode)
+      .sort();
     expect(r.stdout).toContain(`Data ingestion completed. Successful: ${listed.length}/${listed.length}`);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
 
     const symbols = await queryJson(ws, 'SELECT DISTINCT symbol FROM bars ORDER BY symbol');
-    expect(symbols.map((s) => s.symbol)).toEqual(listed.filter((s) => emu!.state.market.tradingDays('2025-06-03', '2025-06-06').some((d) => emu!.state.market.trades(s, d))));
+    expect(symbols.map((s) => s.symbol)).toEqual(
+      listed.filter((s) =>
+        emu!.state.market.tradingDays('2025-06-03', '2025-06-06').some((d) => emu!.state.market.trades(s, d)),
+      ),
+    );
 
     const market = emu.state.market;
     const days = market.tradingDays('2025-06-03', '2025-06-06');
@@ -60,7 +91,14 @@ describe('tushare provider through the CLI', () => {
           const e = expected[i]!;
           // End label, Shanghai wall clock → UTC.
           expect(row.ts).toBe(Date.parse(`${e.tradeTime.replace(' ', 'T')}+08:00`));
-          expect([row.open, row.high, row.low, row.close, row.volume, row.amount]).toEqual([e.open, e.high, e.low, e.close, e.vol, e.amount]);
+          expect([row.open, row.high, row.low, row.close, row.volume, row.amount]).toEqual([
+            e.open,
+            e.high,
+            e.low,
+            e.close,
+            e.vol,
+            e.amount,
+          ]);
         });
         const daily = market.dailyBar(symbol, day);
         const d = await queryJson(
@@ -87,7 +125,22 @@ describe('tushare provider through the CLI', () => {
     // The config claims more than the account allows: the provider's answer must correct it.
     ws.writeConfig(tushareConfig(ws, emu.url, { stk_mins: 6 }));
     const r = await ws.run(
-      ['run', '--provider', 'tushare', '--symbols', 'ALL', ...RANGE, '--data-types', 'bars_1m', '--workers', '6', '--log-format', 'plain', '--providers-config', ws.configPath],
+      [
+        'run',
+        '--provider',
+        'tushare',
+        '--symbols',
+        'ALL',
+        ...RANGE,
+        '--data-types',
+        'bars_1m',
+        '--workers',
+        '6',
+        '--log-format',
+        'plain',
+        '--providers-config',
+        ws.configPath,
+      ],
       { env: { TUSHARE_TOKEN: TOKEN, TICKPIPE_RATE_WINDOW_MS: '1500' } },
     );
     expect(r.code).toBe(0);
@@ -106,7 +159,18 @@ describe('tushare provider through the CLI', () => {
     ws.writeConfig(tushareConfig(ws, emu.url));
     const bad = 'wrong-token-zz9876';
     const r = await ws.run(
-      ['run', '--provider', 'tushare', '--symbols', '600519.SH', ...RANGE, '--data-types', 'bars_1m', '--providers-config', ws.configPath],
+      [
+        'run',
+        '--provider',
+        'tushare',
+        '--symbols',
+        '600519.SH',
+        ...RANGE,
+        '--data-types',
+        'bars_1m',
+        '--providers-config',
+        ws.configPath,
+      ],
       { env: { TUSHARE_TOKEN: bad } },
     );
     expect(r.code).not.toBe(0);
@@ -119,7 +183,16 @@ describe('tushare provider through the CLI', () => {
     emu = await startTushareEmulator({ tokens: { [TOKEN]: {} } });
     ws = createWorkspace();
     ws.writeConfig(tushareConfig(ws, emu.url));
-    const r = await ws.run(['run', '--provider', 'tushare', '--symbols', 'ALL', ...RANGE, '--providers-config', ws.configPath]);
+    const r = await ws.run([
+      'run',
+      '--provider',
+      'tushare',
+      '--symbols',
+      'ALL',
+      ...RANGE,
+      '--providers-config',
+      ws.configPath,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('tushare not configured');
     expect(r.stderr).toContain('TUSHARE_TOKEN');
@@ -131,12 +204,27 @@ describe('tushare provider through the CLI', () => {
     ws = createWorkspace();
     ws.writeConfig(tushareConfig(ws, emu.url));
     const r = await ws.run(
-      ['run', '--provider', 'tushare', '--symbols', '600519.SH', ...RANGE, '--data-types', 'order_book', '--log-format', 'plain', '--providers-config', ws.configPath],
+      [
+        'run',
+        '--provider',
+        'tushare',
+        '--symbols',
+        '600519.SH',
+        ...RANGE,
+        '--data-types',
+        'order_book',
+        '--log-format',
+        'plain',
+        '--providers-config',
+        ws.configPath,
+      ],
       { env: { TUSHARE_TOKEN: TOKEN } },
     );
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('Successful: 0/1');
     expect(r.stdout).toMatch(/unsupported/i);
-    expect(await queryJson(ws, "SELECT count(*) AS n FROM ingest_ledger WHERE status = 'unsupported'")).toEqual([{ n: 4 }]);
+    expect(
+      await queryJson(ws, "SELECT count(*) AS n FROM ingest_ledger WHERE status = 'unsupported'"),
+    ).toEqual([{ n: 4 }]);
   });
 });

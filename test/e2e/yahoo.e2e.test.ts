@@ -33,10 +33,17 @@ function recentWeekdays(n: number): string[] {
 
 const toYahoo = (s: string) => s.replace(/\.SH$/, '.SS');
 
-async function expectBarsMatch(w: Workspace, e: YahooEmulator, symbols: string[], days: string[]): Promise<void> {
+async function expectBarsMatch(
+  w: Workspace,
+  e: YahooEmulator,
+  symbols: string[],
+  days: string[],
+): Promise<void> {
   for (const symbol of symbols) {
     for (const day of days) {
-      const raw = e.state.dataset.minuteBars(toYahoo(symbol), day).filter((b) => b.open !== null && b.high !== null && b.low !== null && b.close !== null);
+      const raw = e.state.dataset
+        .minuteBars(toYahoo(symbol), day)
+        .filter((b) => b.open !== null && b.high !== null && b.low !== null && b.close !== null);
       const stored = await queryJson(
         w,
         `SELECT epoch_ms(ts) AS ts, open, high, low, close, volume FROM bars WHERE symbol = '${symbol}' AND interval = '1m' AND trade_date = DATE '${day}' ORDER BY ts`,
@@ -45,7 +52,13 @@ async function expectBarsMatch(w: Workspace, e: YahooEmulator, symbols: string[]
       stored.forEach((row, i) => {
         const b = raw[i]!;
         expect(row.ts).toBe(b.start * 1000 + 60_000); // start label → end label
-        expect([row.open, row.high, row.low, row.close, row.volume]).toEqual([b.open, b.high, b.low, b.close, b.volume ?? 0]);
+        expect([row.open, row.high, row.low, row.close, row.volume]).toEqual([
+          b.open,
+          b.high,
+          b.low,
+          b.close,
+          b.volume ?? 0,
+        ]);
       });
     }
   }
@@ -58,11 +71,30 @@ describe('yahoo provider through the CLI', () => {
     ws.writeConfig(yahooConfig(ws, emu.url));
     const days = recentWeekdays(4);
     const symbols = ['600519.SH', '000001.SZ', 'AAPL', 'MSFT'];
-    const r = await ws.run(['run', '--symbols', ...symbols, '--start-date', days[0]!, '--end-date', days.at(-1)!, '--data-types', 'bars_1m,bars_1d', '--workers', '3', '--log-format', 'plain', '--providers-config', ws.configPath]);
+    const r = await ws.run([
+      'run',
+      '--symbols',
+      ...symbols,
+      '--start-date',
+      days[0]!,
+      '--end-date',
+      days.at(-1)!,
+      '--data-types',
+      'bars_1m,bars_1d',
+      '--workers',
+      '3',
+      '--log-format',
+      'plain',
+      '--providers-config',
+      ws.configPath,
+    ]);
     expect(r.stdout).toContain('Data ingestion completed. Successful: 4/4');
     expect(r.code).toBe(0);
     await expectBarsMatch(ws, emu, symbols, days);
-    const daily = await queryJson(ws, "SELECT symbol, count(*) AS n FROM bars WHERE interval = '1d' GROUP BY symbol ORDER BY symbol");
+    const daily = await queryJson(
+      ws,
+      "SELECT symbol, count(*) AS n FROM bars WHERE interval = '1d' GROUP BY symbol ORDER BY symbol",
+    );
     expect(daily.length).toBe(4);
   });
 
@@ -72,7 +104,23 @@ describe('yahoo provider through the CLI', () => {
     ws.writeConfig(yahooConfig(ws, emu.url));
     const days = recentWeekdays(3);
     const symbols = ['600519.SH', '601318.SH', '000001.SZ', '300750.SZ', 'AAPL', 'MSFT'];
-    const r = await ws.run(['run', '--symbols', ...symbols, '--start-date', days[0]!, '--end-date', days.at(-1)!, '--data-types', 'bars_1m', '--workers', '6', '--log-format', 'plain', '--providers-config', ws.configPath]);
+    const r = await ws.run([
+      'run',
+      '--symbols',
+      ...symbols,
+      '--start-date',
+      days[0]!,
+      '--end-date',
+      days.at(-1)!,
+      '--data-types',
+      'bars_1m',
+      '--workers',
+      '6',
+      '--log-format',
+      'plain',
+      '--providers-config',
+      ws.configPath,
+    ]);
     expect(emu.state.requests.some((q) => q.status === 429)).toBe(true);
     expect(r.stdout).toContain('Data ingestion completed. Successful: 6/6');
     expect(r.code).toBe(0);
@@ -84,12 +132,41 @@ describe('yahoo provider through the CLI', () => {
     ws = createWorkspace();
     ws.writeConfig(yahooConfig(ws, emu.url));
     const days = recentWeekdays(2);
-    const unknown = await ws.run(['run', '--symbols', 'NOSUCH', 'AAPL', '--start-date', days[0]!, '--end-date', days[1]!, '--data-types', 'tick_data', '--log-format', 'plain', '--providers-config', ws.configPath]);
+    const unknown = await ws.run([
+      'run',
+      '--symbols',
+      'NOSUCH',
+      'AAPL',
+      '--start-date',
+      days[0]!,
+      '--end-date',
+      days[1]!,
+      '--data-types',
+      'tick_data',
+      '--log-format',
+      'plain',
+      '--providers-config',
+      ws.configPath,
+    ]);
     expect(unknown.code).toBe(3);
     expect(unknown.stdout).toContain('Successful: 1/2');
     expect(unknown.stdout).toMatch(/not_found \(1\):\n\s+NOSUCH: .*(not found|No data found)/i);
 
-    const old = await ws.run(['run', '--symbols', '600519.SH', '--start-date', '2025-06-05', '--end-date', '2025-06-06', '--data-types', 'tick_data', '--log-format', 'plain', '--providers-config', ws.configPath]);
+    const old = await ws.run([
+      'run',
+      '--symbols',
+      '600519.SH',
+      '--start-date',
+      '2025-06-05',
+      '--end-date',
+      '2025-06-06',
+      '--data-types',
+      'tick_data',
+      '--log-format',
+      'plain',
+      '--providers-config',
+      ws.configPath,
+    ]);
     expect(old.code).toBe(3);
     expect(old.stdout).toContain('Successful: 0/1');
     expect(old.stdout).toContain('Yahoo keeps 1-minute data for 30 days');

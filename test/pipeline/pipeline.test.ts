@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { IngestError } from '../../src/errors.js';
 import { isDone, unitKeyString } from '../../src/ledger/ledger-entry.js';
+import type { ProviderName } from '../../src/config/schema.js';
+import type { RequestedDataType } from '../../src/domain/data-type.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
+import type { RequestGate } from '../../src/pipeline/request-gate.js';
 import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
 import {
   buildPipeline,
@@ -33,7 +36,7 @@ function expectNoDuplicates(counts: Record<string, { rows: number; distinct: num
 
 describe('pipeline on the simulator (happy path)', () => {
   it('ingests every unit once, resumes to nothing, and rewrites without duplicates on resume=false', async () => {
-    const symbols = 24;
+    const symbols = 16;
     const loaded = loadTestConfig({ universeSize: symbols, workers: 8 });
     const store = createMemoryStore();
     const rec = recordingReporter();
@@ -213,6 +216,77 @@ describe('pipeline with injected provider failures', () => {
     const sources = await store.query({ sql: 'SELECT source FROM bars' });
     expect(new Set(sources.rows.map((r) => r[0]))).toEqual(new Set(['simulated']));
     expect(sources.rows).toHaveLength(units);
+
+    const rec2 = recordingReporter();
+    const s2 = await runOnce(loaded, store, rec2, {
+      makeProvider: (name, gate) => wrapProvider(simulatorFor(loaded, gate), { name }),
+    }, { symbols: ['000001.SZ', '600000.SH', '300750.SZ'], requested: ['bars_1d'] });
+    expect(s2).toMatchObject({ unitsPlanned: 0, unitsSkipped: units });
+  });
+
+  describe('tick_data from a trades provider falling back to a bars provider', () => {
+    const setup = () => {
+      const loaded = loadTestConfig({ yahooEnabled: true, routing: { tick_data: ['simulated', 'yahoo'] } });
+      const makeProvider = (name: ProviderName, gate: RequestGate) => {
+        const sim = simulatorFor(loaded, gate);
+        if (name === 'simulated') {
+          return wrapProvider(sim, {
+            before: () => {
+              throw new IngestError('PROVIDER_UNSUPPORTED', 'no trades today (test)');
+            },
+          });
+        }
+        return wrapProvider(sim, {
+          name: 'yahoo',
+          capabilities: { ...sim.capabilities, dataTypes: ['bars_1m', 'bars_1d'], tickData: 'bars_1m' },
+        });
+      };
+      const options = { symbols: ['600000.SH'], requested: ['tick_data'] as RequestedDataType[], range: { start: '2025-06-05', end: '2025-06-05' } };
+      return { loaded, makeProvider, options };
+    };
+
+    it('serves the ticks unit with the bars provider\'s 1-minute bars', async () => {
+      const { loaded, makeProvider, options } = setup();
+      const store = createMemoryStore();
+      const rec = recordingReporter();
+      await runOnce(loaded, store, rec, { makeProvider }, options);
+      expect(rec.of('unit:fallback').map((e) => `${e.unit.dataType}->${e.to}`).sort()).toEqual(['bars_1m->yahoo', 'ticks->yahoo']);
+      const ledger = await ledgerByUnit(store);
+      expect(ledger.get('yahoo|bars_1m|600000.SH|2025-06-05')?.status).toBe('ok');
+      expect(ledger.get('simulated|ticks|600000.SH|2025-06-05')?.status).toBe('unsupported');
+      const bars = await store.query({ sql: "SELECT source FROM bars WHERE interval = '1m'" });
+      expect(bars.rows).toHaveLength(241);
+      expect(new Set(bars.rows.map((r) => r[0]))).toEqual(new Set(['yahoo']));
+    });
+
+    // BUG (reported): ticks and bars_1m both fall back to the same yahoo|bars_1m unit; it is
+    // fetched and written twice and `unit:succeeded` is emitted twice (summary.unitsOk 2 for 1 unit).
+    it.fails('settles a unit reached by two fallbacks once', async () => {
+      const { loaded, makeProvider, options } = setup();
+      const rec = recordingReporter();
+      await runOnce(loaded, createMemoryStore(), rec, { makeProvider }, options);
+      const keys = rec.of('unit:succeeded').map((e) => unitKeyString(e.unit));
+      expect(keys).toEqual([...new Set(keys)]);
+    });
+
+    // BUG (reported): plan.ts looks for the same data type on every provider of the chain, so a
+    // ticks unit done as yahoo's bars_1m is never seen as done and is re-run on every resume.
+    it.fails('does not redo the ticks unit on resume once the fallback served it', async () => {
+      const { loaded, makeProvider, options } = setup();
+      const store = createMemoryStore();
+      await runOnce(loaded, store, recordingReporter(), { makeProvider }, options);
+      const rec2 = recordingReporter();
+      await runOnce(loaded, store, rec2, { makeProvider }, options);
+      expect(rec2.of('unit:fallback').filter((e) => e.unit.dataType === 'ticks')).toEqual([]);
+    });
+
+    // BUG (reported): fallbackTypeFor('tick_data', 'bars_1d', bars caps) is undefined, so the daily
+    // bars of tick_data are reported unsupported although the next provider serves bars_1d.
+    it.fails('falls back for the daily bars of tick_data too', async () => {
+      const { loaded, makeProvider, options } = setup();
+      const s = await runOnce(loaded, createMemoryStore(), recordingReporter(), { makeProvider }, options);
+      expect(s.unitsUnsupported).toBe(0);
+    });
   });
 
   it('reports unsupported (never silently empty) when no provider is left in the chain', async () => {
@@ -267,6 +341,25 @@ describe('pipeline with injected provider failures', () => {
       'failed:PROVIDER_NOT_FOUND',
       'failed:PROVIDER_NOT_FOUND',
     ]);
+  });
+
+  // BUG (reported): the quarantine is only checked when a job starts, so after PROVIDER_NOT_FOUND
+  // for ticks the same job still asks the provider for bars_1m and bars_1d of that symbol.
+  it.fails('asks the provider once about an unknown symbol also within a multi-type job', async () => {
+    const loaded = loadTestConfig({ workers: 1 });
+    const unknown = '000002.SZ';
+    const asked: string[] = [];
+    await runOnce(loaded, createMemoryStore(), recordingReporter(), {
+      makeProvider: (_name, gate) =>
+        wrapProvider(simulatorFor(loaded, gate), {
+          before: (p) => {
+            if (p.symbol !== unknown) return;
+            asked.push(p.dataType);
+            throw new IngestError('PROVIDER_NOT_FOUND', `unknown symbol ${p.symbol}`);
+          },
+        }),
+    }, { symbols: [unknown], requested: ['tick_data'] });
+    expect(asked).toHaveLength(1);
   });
 });
 
@@ -396,7 +489,8 @@ describe('pipeline concurrency', () => {
 
   it('--workers auto backs off on rate limits, stays within [1, max], and fails no unit', async () => {
     const maxWorkers = 6;
-    const allowed = 2;
+    // Below the initial auto limit (2), so the provider pushes back from the start.
+    const allowed = 1;
     const loaded = loadTestConfig({ universeSize: 12, latencyMs: 4, workers: 'auto', maxWorkers });
     let inFlight = 0;
     let rateLimited = 0;
@@ -411,7 +505,7 @@ describe('pipeline concurrency', () => {
             if (inFlight > allowed) {
               rateLimited++;
               throw new IngestError('PROVIDER_RATE_LIMITED', 'too many concurrent requests (test)', {
-                retryAfterMs: 3,
+                retryAfterMs: 10,
                 context: { endpoint: 'market' },
               });
             }
@@ -427,6 +521,8 @@ describe('pipeline concurrency', () => {
     const workerCounts = rec.of('progress').map((e) => e.workers);
     expect(workerCounts.length).toBeGreaterThan(0);
     expect(workerCounts.every((w) => w >= 1 && w <= maxWorkers)).toBe(true);
+    // It backed off from the initial 2 to 1 after the provider pushed back.
+    expect(Math.min(...workerCounts)).toBe(1);
     const changes = rec.of('workers:changed').map((e) => e.workers);
     expect(changes.length).toBeGreaterThan(0);
     expect(changes.every((w) => w >= 1 && w <= maxWorkers)).toBe(true);

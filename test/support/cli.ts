@@ -27,12 +27,18 @@ export interface Workspace {
   /** Rewrites the config (deep values replace the defaults of {@link simulatedConfig}). */
   writeConfig(config: Record<string, unknown>): void;
   run(args: readonly string[], options?: { env?: Record<string, string> }): Promise<CliResult>;
-  spawn(args: readonly string[], options?: { env?: Record<string, string> }): ChildProcess & { output(): CliResult };
+  spawn(
+    args: readonly string[],
+    options?: { env?: Record<string, string> },
+  ): ChildProcess & { output(): CliResult };
   cleanup(): void;
 }
 
 /** A small simulated-market config writing to `dbPath`. */
-export function simulatedConfig(dbPath: string, simulated: Record<string, unknown> = {}): Record<string, unknown> {
+export function simulatedConfig(
+  dbPath: string,
+  simulated: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     providers: { simulated: { enabled: true, seed: 7, universe_size: 6, ...simulated } },
     routing: { tick_data: ['simulated'], order_book: ['simulated'], factors: ['simulated'] },

@@ -43,7 +43,8 @@ export async function benchCommand(flags: BenchFlags, io: CliIo): Promise<ExitCo
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw new IngestError('USAGE', `--format: expected ${FORMATS.join(' or ')}, found "${format}"`);
   }
-  const settings = flags.workers !== undefined ? parseWorkerSettings(flags.workers) : [...DEFAULT_WORKER_SETTINGS];
+  const settings =
+    flags.workers !== undefined ? parseWorkerSettings(flags.workers) : [...DEFAULT_WORKER_SETTINGS];
   const symbolCount = parseCount(flags.symbols, '--symbols', 60, 1);
   if (symbolCount > 20_000) throw new IngestError('USAGE', `--symbols: at most 20000, found ${symbolCount}`);
   const latencyMs = parseCount(flags.latencyMs, '--latency-ms', 50, 0);
@@ -65,7 +66,9 @@ export async function benchCommand(flags: BenchFlags, io: CliIo): Promise<ExitCo
         latencyMs,
         maxWorkers: Math.max(32, ...settings.filter((s): s is number => s !== 'auto')),
         onResult: (r: WorkerRunResult) =>
-          progress(`  workers=${r.workers}: ${r.unitsPerSecond.toFixed(1)} units/s in ${(r.wallMs / 1000).toFixed(2)} s`),
+          progress(
+            `  workers=${r.workers}: ${r.unitsPerSecond.toFixed(1)} units/s in ${(r.wallMs / 1000).toFixed(2)} s`,
+          ),
       },
       stop.signal,
     );

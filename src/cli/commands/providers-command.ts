@@ -55,11 +55,22 @@ export async function providersCommand(flags: ProvidersFlags, io: CliIo): Promis
   for (const p of report) {
     const state = !p.configured ? `not configured — ${String(p.reason)}` : p.enabled ? 'enabled' : 'disabled';
     out(`${String(p.name)}: ${state}${p.baseUrl ? ` (${String(p.baseUrl)})` : ''}`);
-    out(`  rate limit: ${p.requestsPerMinute === null ? 'none' : `${String(p.requestsPerMinute)}/min per key`}${Object.keys(p.perApi as object).length ? `, per API ${JSON.stringify(p.perApi)}` : ''}`);
+    out(
+      `  rate limit: ${p.requestsPerMinute === null ? 'none' : `${String(p.requestsPerMinute)}/min per key`}${Object.keys(p.perApi as object).length ? `, per API ${JSON.stringify(p.perApi)}` : ''}`,
+    );
     if (p.dataTypes) {
-      out(`  serves: ${(p.dataTypes as string[]).join(', ')} (tick_data = ${String(p.tickData)}); days per call: ${JSON.stringify(p.maxDaysPerFetch)}`);
-      for (const e of p.endpoints as Array<{ name: string; requestsPerMinute?: number; rowCap?: number; note?: string }>) {
-        out(`  endpoint ${e.name}: ${e.requestsPerMinute ? `${e.requestsPerMinute}/min` : 'unlimited'}${e.rowCap ? `, ≤${e.rowCap} rows/call` : ''}${e.note ? ` — ${e.note}` : ''}`);
+      out(
+        `  serves: ${(p.dataTypes as string[]).join(', ')} (tick_data = ${String(p.tickData)}); days per call: ${JSON.stringify(p.maxDaysPerFetch)}`,
+      );
+      for (const e of p.endpoints as Array<{
+        name: string;
+        requestsPerMinute?: number;
+        rowCap?: number;
+        note?: string;
+      }>) {
+        out(
+          `  endpoint ${e.name}: ${e.requestsPerMinute ? `${e.requestsPerMinute}/min` : 'unlimited'}${e.rowCap ? `, ≤${e.rowCap} rows/call` : ''}${e.note ? ` — ${e.note}` : ''}`,
+        );
       }
       for (const n of p.notes as string[]) out(`  note: ${n}`);
     }

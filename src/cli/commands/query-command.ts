@@ -22,10 +22,15 @@ export function overviewSql(backend: 'duckdb' | 'clickhouse'): string {
   const tables = ['ticks', 'bars', 'order_book', 'factors'];
   return (
     tables
-      .map((t) => `SELECT '${t}' AS table_name, toString(trade_date) AS trade_date, count(*) AS row_count FROM ${t}${final} GROUP BY trade_date`)
+      .map(
+        (t) =>
+          `SELECT '${t}' AS table_name, toString(trade_date) AS trade_date, count(*) AS row_count FROM ${t}${final} GROUP BY trade_date`,
+      )
       .join(' UNION ALL ')
-      .replaceAll('toString(trade_date)', backend === 'duckdb' ? 'CAST(trade_date AS VARCHAR)' : 'toString(trade_date)') +
-    ' ORDER BY table_name, trade_date'
+      .replaceAll(
+        'toString(trade_date)',
+        backend === 'duckdb' ? 'CAST(trade_date AS VARCHAR)' : 'toString(trade_date)',
+      ) + ' ORDER BY table_name, trade_date'
   );
 }
 

@@ -12,7 +12,11 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { runCommand, type RunFlags } from './run-command.js';
 
 /** Runs `tickpipe retry-failed`. */
-export async function retryFailedCommand(runId: string | undefined, flags: RunFlags, io: CliIo): Promise<ExitCode> {
+export async function retryFailedCommand(
+  runId: string | undefined,
+  flags: RunFlags,
+  io: CliIo,
+): Promise<ExitCode> {
   const loaded = loadForCommand(io, flags);
   const store = await openStore(loaded);
   let failed;
@@ -23,7 +27,11 @@ export async function retryFailedCommand(runId: string | undefined, flags: RunFl
     await store.close();
   }
   if (failed.length === 0) {
-    io.stdout(runId ? `Nothing to retry: run ${runId} has no failed units.` : 'Nothing to retry: no failed units in the ledger.');
+    io.stdout(
+      runId
+        ? `Nothing to retry: run ${runId} has no failed units.`
+        : 'Nothing to retry: no failed units in the ledger.',
+    );
     return EXIT.OK;
   }
   const byProvider = new Map<string, typeof failed>();

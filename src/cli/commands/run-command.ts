@@ -52,15 +52,22 @@ export function resolveRunOptions(flags: RunFlags, loaded: LoadedConfig): RunOpt
   if (!flags.symbols || flags.symbols.length === 0) {
     throw new IngestError('USAGE', '--symbols is required: ALL or a list such as 600000.SH 000001.SZ');
   }
-  if (!flags.startDate || !flags.endDate) throw new IngestError('USAGE', '--start-date and --end-date are required');
+  if (!flags.startDate || !flags.endDate)
+    throw new IngestError('USAGE', '--start-date and --end-date are required');
   const range = parseDateRange(flags.startDate, flags.endDate);
   const joined = flags.symbols.join(' ').trim();
   const symbols: readonly Ticker[] | 'ALL' = /^all$/i.test(joined) ? 'ALL' : parseTickerList(flags.symbols);
-  const requested = flags.dataTypes !== undefined ? parseDataTypes(flags.dataTypes) : [...cfg.ingestion.data_types];
-  const maxWorkers = flags.maxWorkers !== undefined ? parsePositiveInt(flags.maxWorkers, '--max-workers') : cfg.ingestion.max_workers;
+  const requested =
+    flags.dataTypes !== undefined ? parseDataTypes(flags.dataTypes) : [...cfg.ingestion.data_types];
+  const maxWorkers =
+    flags.maxWorkers !== undefined
+      ? parsePositiveInt(flags.maxWorkers, '--max-workers')
+      : cfg.ingestion.max_workers;
   let workers: number | 'auto' = cfg.ingestion.workers;
-  if (flags.workers !== undefined) workers = flags.workers === 'auto' ? 'auto' : parsePositiveInt(flags.workers, '--workers');
-  if (workers !== 'auto' && workers > 1024) throw new IngestError('USAGE', `--workers: at most 1024, found ${workers}`);
+  if (flags.workers !== undefined)
+    workers = flags.workers === 'auto' ? 'auto' : parsePositiveInt(flags.workers, '--workers');
+  if (workers !== 'auto' && workers > 1024)
+    throw new IngestError('USAGE', `--workers: at most 1024, found ${workers}`);
   const priorityValues = flags.priority ?? cfg.ingestion.priority;
   const priority = parseTickerList(
     priorityValues.flatMap((v) => (v.startsWith('@') ? readPriorityFile(v.slice(1)) : [v])),
@@ -103,13 +110,20 @@ export function parseDataTypes(value: string): RequestedDataType[] {
 
 function parsePositiveInt(value: string, flag: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new IngestError('USAGE', `${flag}: expected a positive integer${flag === '--workers' ? ' or auto' : ''}, found "${value}"`);
+    throw new IngestError(
+      'USAGE',
+      `${flag}: expected a positive integer${flag === '--workers' ? ' or auto' : ''}, found "${value}"`,
+    );
   }
   return Number(value);
 }
 
 /** Runs `tickpipe run`; returns the exit code. */
-export async function runCommand(flags: RunFlags, io: CliIo, onlyUnits?: ReadonlySet<string>): Promise<ExitCode> {
+export async function runCommand(
+  flags: RunFlags,
+  io: CliIo,
+  onlyUnits?: ReadonlySet<string>,
+): Promise<ExitCode> {
   const loaded = loadForCommand(io, flags);
   const options: RunOptions = { ...resolveRunOptions(flags, loaded), ...(onlyUnits ? { onlyUnits } : {}) };
   const redact = (s: string) => loaded.redactor.redact(s);
@@ -141,7 +155,12 @@ export async function runCommand(flags: RunFlags, io: CliIo, onlyUnits?: Readonl
     const pipeline = createPipeline(loaded, {
       store,
       makeProvider: (name, gate) =>
-        createProvider(name, loaded.config, { fetch: globalThis.fetch, gate, now: () => Date.now(), logger: silentLogger }),
+        createProvider(name, loaded.config, {
+          fetch: globalThis.fetch,
+          gate,
+          now: () => Date.now(),
+          logger: silentLogger,
+        }),
       reporter,
       clock: systemClock,
       random: Math.random,
@@ -192,26 +211,40 @@ function printDryRun(prepared: PreparedRun, loaded: LoadedConfig, say: (line: st
   say(`Dry run (nothing is written) — run ${prepared.runId}`);
   for (const w of prepared.warnings) say(`warning: ${w}`);
   say(`Store: ${describeStore(loaded.config)}`);
-  say(`Symbols: ${formatCount(plan.symbols.length)}; trading days: ${days.size} (${[...days].sort().join(', ')})`);
-  say(`Routing: ${Object.entries(prepared.routing).map(([t, c]) => `${t} → ${c.join(' > ')}`).join('; ')}`);
-  say(`Units: ${formatCount(plan.unitCount)} to do in ${formatCount(plan.jobs.length)} job(s); ${formatCount(plan.skipped.length)} already done; ${formatCount(plan.unservable.length)} unservable`);
+  say(
+    `Symbols: ${formatCount(plan.symbols.length)}; trading days: ${days.size} (${[...days].sort().join(', ')})`,
+  );
+  say(
+    `Routing: ${Object.entries(prepared.routing)
+      .map(([t, c]) => `${t} → ${c.join(' > ')}`)
+      .join('; ')}`,
+  );
+  say(
+    `Units: ${formatCount(plan.unitCount)} to do in ${formatCount(plan.jobs.length)} job(s); ${formatCount(plan.skipped.length)} already done; ${formatCount(plan.unservable.length)} unservable`,
+  );
   for (const e of prepared.estimate) {
     say(
       `  ${e.provider}: ~${formatCount(e.calls)} data call(s)` +
-        (e.requestsPerMinute ? ` at ${e.requestsPerMinute}/min → at least ${formatDuration(e.minDurationMs)}` : ' (no rate limit)'),
+        (e.requestsPerMinute
+          ? ` at ${e.requestsPerMinute}/min → at least ${formatDuration(e.minDurationMs)}`
+          : ' (no rate limit)'),
     );
   }
   const preview = plan.jobs.slice(0, 10);
   for (const j of preview) say(`  job ${j.id}: ${[...new Set(j.units.map((u) => u.dataType))].join(', ')}`);
-  if (plan.jobs.length > preview.length) say(`  … and ${formatCount(plan.jobs.length - preview.length)} more job(s)`);
+  if (plan.jobs.length > preview.length)
+    say(`  … and ${formatCount(plan.jobs.length - preview.length)} more job(s)`);
 }
 
 /** Prints the end-of-run summary: the fixed completion line, then failures grouped by class. */
 export function printSummary(summary: RunSummary, say: (line: string) => void): void {
   if (summary.unitsPlanned === 0 && summary.unitsSkipped > 0 && !summary.interrupted) {
-    say(`Nothing new to ingest: all ${formatCount(summary.unitsSkipped)} unit(s) are already done (use --no-resume to re-ingest).`);
+    say(
+      `Nothing new to ingest: all ${formatCount(summary.unitsSkipped)} unit(s) are already done (use --no-resume to re-ingest).`,
+    );
   }
-  if (summary.interrupted) say('Interrupted: work done so far is kept; run the same command again to resume.');
+  if (summary.interrupted)
+    say('Interrupted: work done so far is kept; run the same command again to resume.');
   say(`Data ingestion completed. Successful: ${summary.symbolsOk}/${summary.symbolsTotal}`);
   if (summary.failedSymbols.length === 0) return;
   const byClass = new Map<string, typeof summary.failedSymbols>();

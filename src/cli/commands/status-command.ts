@@ -29,7 +29,9 @@ export interface StatusFlags extends CommonFlags {
 }
 
 /** Aggregates ledger entries into (provider, data type, status) counts. */
-export function summarizeLedger(entries: readonly LedgerEntry[]): Array<[string, string, string, number, number]> {
+export function summarizeLedger(
+  entries: readonly LedgerEntry[],
+): Array<[string, string, string, number, number]> {
   const m = new Map<string, { n: number; rows: number }>();
   for (const e of entries) {
     const k = `${e.provider}|${e.dataType}|${e.status}`;
@@ -51,7 +53,10 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
   const loaded = loadForCommand(io, flags);
   const format = flags.format ?? 'table';
   const range = flags.startDate && flags.endDate ? parseDateRange(flags.startDate, flags.endDate) : undefined;
-  const symbols = flags.symbols && !/^all$/i.test(flags.symbols.join(' ').trim()) ? parseTickerList(flags.symbols) : undefined;
+  const symbols =
+    flags.symbols && !/^all$/i.test(flags.symbols.join(' ').trim())
+      ? parseTickerList(flags.symbols)
+      : undefined;
   assertStoreExists(loaded);
   const store = await openStore(loaded, { readOnly: true });
   try {
@@ -74,15 +79,41 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
         format,
       ),
     );
-    const failed = entries.filter((e) => !isDone(e.status)).sort((a, b) => (a.symbol + a.tradeDate).localeCompare(b.symbol + b.tradeDate));
+    const failed = entries
+      .filter((e) => !isDone(e.status))
+      .sort((a, b) => (a.symbol + a.tradeDate).localeCompare(b.symbol + b.tradeDate));
     if (failed.length > 0) {
       const limit = flags.limit ? Number(flags.limit) : 50;
-      out(`\nFailed or unsupported units (${failed.length}${failed.length > limit ? `, first ${limit}` : ''}):`);
+      out(
+        `\nFailed or unsupported units (${failed.length}${failed.length > limit ? `, first ${limit}` : ''}):`,
+      );
       out(
         renderResult(
           {
-            columns: ['provider', 'data_type', 'symbol', 'trade_date', 'status', 'attempts', 'error_code', 'reason', 'run_id'],
-            rows: failed.slice(0, limit).map((e) => [e.provider, e.dataType, e.symbol, e.tradeDate, e.status, e.attempts, e.errorCode, e.errorMessage, e.runId]),
+            columns: [
+              'provider',
+              'data_type',
+              'symbol',
+              'trade_date',
+              'status',
+              'attempts',
+              'error_code',
+              'reason',
+              'run_id',
+            ],
+            rows: failed
+              .slice(0, limit)
+              .map((e) => [
+                e.provider,
+                e.dataType,
+                e.symbol,
+                e.tradeDate,
+                e.status,
+                e.attempts,
+                e.errorCode,
+                e.errorMessage,
+                e.runId,
+              ]),
           },
           format,
         ),
@@ -90,7 +121,9 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
       out('Retry them with: tickpipe retry-failed [RUN_ID]');
     }
     if (range && symbols) {
-      const requested: RequestedDataType[] = flags.dataTypes ? parseDataTypes(flags.dataTypes) : ['tick_data', 'order_book', 'factors'];
+      const requested: RequestedDataType[] = flags.dataTypes
+        ? parseDataTypes(flags.dataTypes)
+        : ['tick_data', 'order_book', 'factors'];
       const doneCells = new Set(
         entries.filter((e) => isDone(e.status)).map((e) => `${e.symbol}|${e.tradeDate}|${e.dataType}`),
       );
@@ -105,7 +138,13 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
         }
       }
       out(`\nMissing (not ok/empty) symbol-days on the A-share calendar: ${missing.length}`);
-      if (missing.length > 0) out(renderResult({ columns: ['symbol', 'trade_date', 'data_type'], rows: missing.slice(0, 200) }, format));
+      if (missing.length > 0)
+        out(
+          renderResult(
+            { columns: ['symbol', 'trade_date', 'data_type'], rows: missing.slice(0, 200) },
+            format,
+          ),
+        );
     }
     void unitKeyString;
     return EXIT.OK;

@@ -5,7 +5,8 @@
  * - Schema: `ddl.ts`, chosen by `SELECT version()` (`modern` DateTime64 / `legacy` 18.16).
  * - Writes: rows of many `write()` calls are coalesced by an {@link InsertBatcher} into JSONEachRow
  *   inserts of up to `batch_rows` rows, sent at the latest `batch_ms` after the first waiting
- *   row. `write()` resolves once every insert holding its rows succeeded; a failed insert rejects
+ *   row, and earlier by group commit (right after the previous batch, or after 10 ms when idle:
+ *   writers block until durable, so waiting out `batch_ms` would only idle them). `write()` resolves once every insert holding its rows succeeded; a failed insert rejects
  *   the writes whose rows it held with a retryable `STORAGE_FAILED`. Broken connections are
  *   retried inside the store first (inserts are idempotent: ReplacingMergeTree keeps each row
  *   identity once under `FINAL`).

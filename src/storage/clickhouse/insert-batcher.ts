@@ -122,7 +122,10 @@ export class InsertBatcher<Table extends string, Row> {
       if (batch.rowCount >= this.#options.batchRows) this.#send();
       else if (batch.cancelTimer === undefined) {
         const idle = Math.min(this.#options.idleLingerMs ?? 10, this.#options.batchMs);
-        batch.cancelTimer = this.#setTimer(() => this.#send(), this.#busy === 0 ? idle : this.#options.batchMs);
+        batch.cancelTimer = this.#setTimer(
+          () => this.#send(),
+          this.#busy === 0 ? idle : this.#options.batchMs,
+        );
       }
     });
   }

@@ -59,6 +59,8 @@ interface Opened {
 }
 
 const MS_PER_DAY = 86_400_000;
+/** WAL size that triggers an automatic checkpoint (see `openDatabase`). */
+const CHECKPOINT_THRESHOLD = '256MB';
 /** Units per DELETE statement and ledger entries per INSERT, to keep statements small. */
 const UNITS_PER_STATEMENT = 500;
 const QUERY_STATEMENT_TYPES: ReadonlySet<number> = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
@@ -239,6 +241,11 @@ async function openDatabase(path: string, readOnly: boolean, inMemory: boolean):
     const reader = await instance.connect();
     // ICU is built in: without this, TIMESTAMPTZ values and casts would follow the machine's zone.
     for (const c of [writer, reader]) await c.run("SET TimeZone = 'UTC'");
+    // DuckDB checkpoints whenever the WAL passes 16 MB by default; with order-book lists that is
+    // every few units, and each checkpoint rewrites the tail row groups. 256 MB halved the CPU of
+    // 80 sequential 5000-row unit writes (14.4 -> 7.6 cpu-s) at the cost of a longer WAL replay
+    // after a crash.
+    if (!readOnly) await writer.run(`SET checkpoint_threshold = '${CHECKPOINT_THRESHOLD}'`);
     return { instance, writer, reader };
   } catch (error) {
     const hint = /lock/i.test(messageOf(error))

@@ -16,7 +16,13 @@ import type { PipelineEvent, Reporter, RunSummary } from '../../../src/pipeline/
 import type { RequestGate } from '../../../src/pipeline/request-gate.js';
 import type { RunOptions } from '../../../src/pipeline/run-options.js';
 import { systemClock } from '../../../src/pipeline/schedule/clock.js';
-import { silentLogger, type FetchParams, type FetchResult, type Provider } from '../../../src/providers/provider.js';
+import {
+  silentLogger,
+  type FetchParams,
+  type FetchResult,
+  type Provider,
+  type ProviderCapabilities,
+} from '../../../src/providers/provider.js';
 import { createSimulatedProvider } from '../../../src/providers/simulated/simulated-provider.js';
 import { createMemoryStore } from '../../../src/storage/memory/memory-store.js';
 import type { Store, UnitWrite } from '../../../src/storage/store.js';
@@ -204,13 +210,15 @@ function withSource(rows: RowSet, source: string): RowSet {
 }
 
 /**
- * A Provider test double: delegates to `inner`, under `name` (rows re-badged), with `before`
+ * A Provider test double: delegates to `inner`, under `name` (rows re-badged) and optionally
+ * other `capabilities`, with `before`
  * running ahead of every fetch (throw from it to inject a failure) and `after` once it settled.
  */
 export function wrapProvider(
   inner: Provider,
   hooks: {
     name?: string;
+    capabilities?: ProviderCapabilities;
     before?(params: FetchParams): Promise<void> | void;
     after?(params: FetchParams): void;
   } = {},
@@ -218,7 +226,7 @@ export function wrapProvider(
   const name = hooks.name ?? inner.name;
   return {
     name,
-    capabilities: inner.capabilities,
+    capabilities: hooks.capabilities ?? inner.capabilities,
     universe: (p) => inner.universe(p),
     tradingDays: (p) => inner.tradingDays(p),
     async fetch(params: FetchParams): Promise<FetchResult> {
