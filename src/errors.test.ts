@@ -112,7 +112,11 @@ describe('toIngestError / toErrorData', () => {
   });
 
   it('omits empty optional fields', () => {
-    expect(toErrorData(new IngestError('USAGE', 'x'))).toEqual({ code: 'USAGE', message: 'x', retryable: false });
+    expect(toErrorData(new IngestError('USAGE', 'x'))).toEqual({
+      code: 'USAGE',
+      message: 'x',
+      retryable: false,
+    });
     expect(toErrorData(new Error('boom'))).toEqual({ code: 'INTERNAL', message: 'boom', retryable: false });
   });
 

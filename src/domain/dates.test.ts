@@ -38,9 +38,12 @@ describe('parseDate', () => {
     expect(usageError(() => parseDate('2025-00-10'))).toContain('no such calendar day');
   });
 
-  it.each(['2025/06/05', '2025-6-5', '06-05-2025', 'yesterday', '', '2025060'])('rejects the format %j', (input) => {
-    expect(usageError(() => parseDate(input))).toContain('expected YYYY-MM-DD or YYYYMMDD');
-  });
+  it.each(['2025/06/05', '2025-6-5', '06-05-2025', 'yesterday', '', '2025060'])(
+    'rejects the format %j',
+    (input) => {
+      expect(usageError(() => parseDate(input))).toContain('expected YYYY-MM-DD or YYYYMMDD');
+    },
+  );
 });
 
 describe('parseDateRange', () => {
@@ -68,7 +71,11 @@ describe('calendar-day helpers', () => {
       '2025-01-01',
       '2025-01-02',
     ]);
-    expect(eachDay({ start: '2024-02-28', end: '2024-03-01' })).toEqual(['2024-02-28', '2024-02-29', '2024-03-01']);
+    expect(eachDay({ start: '2024-02-28', end: '2024-03-01' })).toEqual([
+      '2024-02-28',
+      '2024-02-29',
+      '2024-03-01',
+    ]);
     expect(eachDay({ start: '2025-06-05', end: '2025-06-05' })).toEqual(['2025-06-05']);
     expect(eachDay({ start: '2025-06-06', end: '2025-06-05' })).toEqual([]);
   });

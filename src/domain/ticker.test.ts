@@ -64,7 +64,9 @@ describe('parseTicker', () => {
   });
 
   it('names the symbol in the error context', () => {
-    expect(() => parseTicker('ABC.XYZ!')).toThrowError(expect.objectContaining({ context: { symbol: 'ABC.XYZ!' } }));
+    expect(() => parseTicker('ABC.XYZ!')).toThrowError(
+      expect.objectContaining({ context: { symbol: 'ABC.XYZ!' } }),
+    );
   });
 
   // BUG (or spec gap): ticker.ts PLAIN regex accepts any `<digits>.<letters>`, so `600000.XX`
@@ -104,7 +106,10 @@ describe('parseTickerList', () => {
   });
 
   it('removes duplicates after normalisation, keeping first order', () => {
-    expect(parseTickerList(['600000.SH', '000001.sz', '600000.sh', '000001.SZ'])).toEqual(['600000.SH', '000001.SZ']);
+    expect(parseTickerList(['600000.SH', '000001.sz', '600000.sh', '000001.SZ'])).toEqual([
+      '600000.SH',
+      '000001.SZ',
+    ]);
   });
 
   it('reports every malformed code at once', () => {

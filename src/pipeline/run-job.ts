@@ -90,6 +90,7 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
   for (const u of job.units) byType.set(u.dataType, [...(byType.get(u.dataType) ?? []), u]);
   const fetched = new Map<ConcreteDataType, Map<string, RowSet>>();
   const fallbacks: PlannedUnit[] = [];
+  const writable: Writable[] = [];
 
   const fetchOrder: ConcreteDataType[] = ['ticks', 'bars_1m', 'bars_1d', 'order_book'];
   for (const dataType of fetchOrder) {
@@ -103,7 +104,6 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
     }
     const rowsByDate = outcome.result.byDate;
     fetched.set(dataType, rowsByDate);
-    const writable: Array<{ unit: PlannedUnit; rows: RowSet }> = [];
     for (const unit of units) {
       const dateError = outcome.result.errors?.get(unit.tradeDate);
       if (dateError) {
@@ -132,13 +132,14 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
         await recordFailures([unit], toErrorData(e), outcome.attempts, deps, signal);
         continue;
       }
-      writable.push({ unit, rows: onlyRowsOf(dataType, rows) });
+      writable.push({ unit, rows: onlyRowsOf(dataType, rows), attempts: outcome.attempts });
     }
-    await writeAndRecord(writable, outcome.attempts, deps, signal);
   }
 
   const factorUnits = byType.get('factors');
-  if (factorUnits) await runFactors(provider, job, factorUnits, fetched, deps, fallbacks, signal);
+  if (factorUnits) writable.push(...(await runFactors(provider, job, factorUnits, fetched, deps, fallbacks, signal)));
+  // One write and one ledger write for the whole job: fewer, larger transactions.
+  await writeAndRecord(writable, deps, signal);
 
   // Units the provider could not serve go to the next provider of their routing chain.
   if (fallbacks.length > 0 && !signal.aborted) {
@@ -173,7 +174,7 @@ async function runFactors(
   deps: JobDeps,
   fallbacks: PlannedUnit[],
   signal: AbortSignal,
-): Promise<void> {
+): Promise<Writable[]> {
   const caps = provider.capabilities;
   const inputTypes: ConcreteDataType[] = [caps.tickData];
   if (caps.dataTypes.includes('order_book')) inputTypes.push('order_book');
@@ -191,11 +192,11 @@ async function runFactors(
     if (!outcome.ok) {
       if (t === 'order_book' && isUnsupported(outcome.error)) continue; // factors from trades/bars alone
       await failOrFallback(units, outcome.error, outcome.attempts, deps, fallbacks, signal);
-      return;
+      return [];
     }
     inputs.set(t, outcome.result.byDate);
   }
-  const writable: Array<{ unit: PlannedUnit; rows: RowSet }> = [];
+  const writable: Writable[] = [];
   for (const unit of units) {
     const primary = inputs.get(caps.tickData)?.get(unit.tradeDate);
     const books = inputs.get('order_book')?.get(unit.tradeDate)?.books;
@@ -220,12 +221,12 @@ async function runFactors(
         tradeDate: unit.tradeDate,
         source: provider.name,
       });
-      writable.push({ unit, rows });
+      writable.push({ unit, rows, attempts });
     } catch (e) {
       await recordFailures([unit], toErrorData(e), attempts, deps, signal);
     }
   }
-  await writeAndRecord(writable, attempts, deps, signal);
+  return writable;
 }
 
 function isUnsupported(error: IngestError): boolean {
@@ -396,12 +397,14 @@ function groupFallbacks(units: readonly PlannedUnit[]): Job[] {
   });
 }
 
-async function writeAndRecord(
-  writable: ReadonlyArray<{ unit: PlannedUnit; rows: RowSet }>,
-  attempts: number,
-  deps: JobDeps,
-  signal: AbortSignal,
-): Promise<void> {
+/** Rows of one unit ready to be written, with the fetch attempts they took. */
+interface Writable {
+  unit: PlannedUnit;
+  rows: RowSet;
+  attempts: number;
+}
+
+async function writeAndRecord(writable: readonly Writable[], deps: JobDeps, signal: AbortSignal): Promise<void> {
   if (writable.length === 0) return;
   const units: UnitWrite[] = writable.map((w) => ({ unit: stripPlan(w.unit), rows: w.rows }));
   let lastError: unknown;
@@ -430,18 +433,12 @@ async function writeAndRecord(
         : new IngestError('STORAGE_FAILED', `store write failed: ${err.message}`, { cause: err }),
       deps,
     );
-    await recordFailures(
-      writable.map((w) => w.unit),
-      data,
-      attempts,
-      deps,
-      signal,
-    );
+    for (const w of writable) await recordFailures([w.unit], data, w.attempts, deps, signal);
     return;
   }
   const entries = writable.map((w) => {
     const n = countRows(w.rows);
-    return entry(w.unit, n > 0 ? 'ok' : 'empty', n, attempts, undefined, deps);
+    return entry(w.unit, n > 0 ? 'ok' : 'empty', n, w.attempts, undefined, deps);
   });
   await writeLedger(entries, deps, signal);
   for (const e of entries) {

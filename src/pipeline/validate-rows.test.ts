@@ -158,4 +158,15 @@ describe('validateRows', () => {
     t[0] = { ...t[0]!, volume: Number.POSITIVE_INFINITY };
     expectInvalid('ticks', { ticks: t }, 'non-negative');
   });
+
+  // BUG (reported): book levels are only checked for equal lengths and a crossed top of book;
+  // non-finite or non-positive prices and negative volumes pass.
+  it.fails('refuses a book with a non-finite price or a negative volume', () => {
+    const b = books();
+    b[0] = { ...b[0]!, bidPrices: [Number.NaN, ...b[0]!.bidPrices.slice(1)] };
+    expect(codeOf(() => check('order_book', { books: b }))?.code).toBe('DATA_INVALID');
+    const c = books();
+    c[0] = { ...c[0]!, askVolumes: [-100, ...c[0]!.askVolumes.slice(1)] };
+    expect(codeOf(() => check('order_book', { books: c }))?.code).toBe('DATA_INVALID');
+  });
 });

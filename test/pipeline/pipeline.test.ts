@@ -363,6 +363,46 @@ describe('pipeline with injected provider failures', () => {
   });
 });
 
+describe('pipeline validation', () => {
+  it('fails a unit whose rows break the data model with DATA_INVALID, without retrying or writing it', async () => {
+    const loaded = loadTestConfig({ workers: 2 });
+    const bad = '000002.SZ';
+    const asked: string[] = [];
+    const store = createMemoryStore();
+    const rec = recordingReporter();
+    const s = await runOnce(loaded, store, rec, {
+      makeProvider: (_name, gate) =>
+        wrapProvider(simulatorFor(loaded, gate), {
+          before: (p) => {
+            asked.push(p.symbol);
+          },
+          transform: (p, result) => {
+            if (p.symbol !== bad) return result;
+            const byDate = new Map(
+              [...result.byDate].map(([d, rows]) => {
+                const books = [...(rows.books ?? [])];
+                const first = books[0];
+                if (first) books[0] = { ...first, bidPrices: [first.askPrices[0] ?? 1, ...first.bidPrices.slice(1)] };
+                return [d, { ...rows, books }];
+              }),
+            );
+            return { ...result, byDate };
+          },
+        }),
+    }, { symbols: ['000001.SZ', bad], requested: ['order_book'] });
+    expect(s).toMatchObject({ unitsOk: DAYS, unitsFailed: DAYS, symbolsOk: 1 });
+    expect(s.failedSymbols.map((f) => [f.symbol, f.failureClasses])).toEqual([[bad, ['validation']]]);
+    expect(asked.filter((x) => x === bad)).toHaveLength(DAYS);
+    expect(rec.of('unit:retrying')).toEqual([]);
+    const failed = rec.of('unit:failed');
+    expect(failed.every((e) => e.unit.symbol === bad && e.error.code === 'DATA_INVALID' && e.error.message.includes('crossed book'))).toBe(true);
+    const rows = await store.query({ sql: `SELECT symbol FROM order_book WHERE symbol = '${bad}'` });
+    expect(rows.rows).toEqual([]);
+    const ledger = await store.readLedger({ filter: { symbols: [bad] } });
+    expect(ledger.map((e) => `${e.status}:${e.errorCode}`)).toEqual(Array(DAYS).fill('failed:DATA_INVALID'));
+  });
+});
+
 describe('pipeline interruption', () => {
   it('stop + abort mid-run leaves no torn unit, and a second run completes to the uninterrupted counts', async () => {
     const symbols = 8;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseClickHouseFailure } from './clickhouse-failure.js';
-import { flavorOfVersion, schemaStatements } from './ddl.js';
+import { flavorOfVersion, intervalSeconds, schemaStatements } from './ddl.js';
 
 describe('parseClickHouseFailure', () => {
   it('parses the 18.16 message format', () => {
@@ -59,6 +59,14 @@ describe('ddl', () => {
     expect(sql).toMatch(/`ts` UInt64/);
     expect(sql).toMatch(/`ts_time` DateTime\('UTC'\) ALIAS/);
     expect(sql).toMatch(/ORDER BY \(`source`, `symbol`, `ts`, `seq`\)/);
+  });
+
+  it('keeps a bare interval out of legacy sort keys (18.16 cannot re-attach it) and sizes intervals', () => {
+    const bars = schemaStatements('legacy', 'db').find((s) => s.includes('`bars`')) ?? '';
+    expect(bars).toMatch(/ORDER BY \(`source`, `symbol`, `interval_seconds`, `ts`\)/);
+    expect(intervalSeconds('1m')).toBe(60);
+    expect(intervalSeconds('1d')).toBe(86_400);
+    expect(intervalSeconds('x')).toBe(0);
   });
 
   it('uses DateTime64(3) and partitions every table by month of trade_date', () => {

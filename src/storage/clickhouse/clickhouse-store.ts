@@ -31,7 +31,7 @@ import type { LedgerFilter, QueryResult, Store, UnitWrite } from '../store.js';
 import { scopeUnitRows, sliceKey } from '../unit-scope.js';
 import { parseClickHouseFailure, USER_SQL_ERROR_CODES } from './clickhouse-failure.js';
 import type { ClickHouseFlavor, ClickHouseTable } from './ddl.js';
-import { flavorOfVersion, quoteIdent, schemaStatements, tableColumns } from './ddl.js';
+import { flavorOfVersion, intervalSeconds, quoteIdent, schemaStatements, tableColumns } from './ddl.js';
 import type { BatchPart, CancelTimer } from './insert-batcher.js';
 import { InsertBatcher } from './insert-batcher.js';
 import type { EncodedRow, EncodedTables, JsonCompactBody } from './row-encoding.js';
@@ -383,23 +383,38 @@ export class ClickHouseStore implements Store {
     }
     for (const [table, slices] of byTable) {
       const filters = [...slices.values()];
-      const hasInterval = table === 'bars';
-      const distinct = (pick: (f: SliceFilter) => string): string =>
-        [...new Set(filters.map(pick))].map(sqlString).join(', ');
+      // bars slices also match the interval; on legacy servers through interval_seconds (see ddl.ts).
+      const intervalColumn =
+        table !== 'bars' ? undefined : s.flavor === 'legacy' ? 'interval_seconds' : '`interval`';
+      const intervalValue = (f: SliceFilter): string =>
+        s.flavor === 'legacy' ? String(intervalSeconds(f.interval ?? '')) : sqlString(f.interval ?? '');
+      const sliceId = (source: string, symbol: string, tradeDate: string, interval: string): string =>
+        `${source}|${symbol}|${tradeDate}|${interval}`;
+      const list = (values: string[]): string => [...new Set(values)].join(', ');
       const sql =
-        `SELECT DISTINCT source, symbol, toString(trade_date)${hasInterval ? ', `interval`' : ''} FROM ${this.#table(table)} ` +
-        `WHERE source IN (${distinct((f) => f.source)}) AND symbol IN (${distinct((f) => f.symbol)}) ` +
-        `AND trade_date IN (${[...new Set(filters.map((f) => f.tradeDate))].map((d) => `toDate(${sqlString(d)})`).join(', ')})` +
-        (hasInterval ? ` AND \`interval\` IN (${distinct((f) => f.interval ?? '')})` : '');
+        `SELECT DISTINCT source, symbol, toString(trade_date)${intervalColumn ? `, ${intervalColumn}` : ''} ` +
+        `FROM ${this.#table(table)} ` +
+        `WHERE source IN (${list(filters.map((f) => sqlString(f.source)))}) ` +
+        `AND symbol IN (${list(filters.map((f) => sqlString(f.symbol)))}) ` +
+        `AND trade_date IN (${list(filters.map((f) => `toDate(${sqlString(f.tradeDate)})`))})` +
+        (intervalColumn ? ` AND ${intervalColumn} IN (${list(filters.map(intervalValue))})` : '');
       const existing = await this.#select(s, sql, undefined, `look up existing rows in ${table}`);
-      const present = new Set(existing.data.map((r) => `${table}|${r.map(String).join('|')}`));
-      const stale = [...slices].filter(([key]) => present.has(key)).map(([, f]) => f);
+      const present = new Set(
+        existing.data.map((r) =>
+          sliceId(String(r[0]), String(r[1]), String(r[2]), r[3] === undefined ? '' : String(r[3])),
+        ),
+      );
+      const stale = filters.filter((f) => {
+        const interval =
+          intervalColumn === undefined ? '' : s.flavor === 'legacy' ? intervalValue(f) : (f.interval ?? '');
+        return present.has(sliceId(f.source, f.symbol, f.tradeDate, interval));
+      });
       if (stale.length === 0) continue;
       const where = stale
         .map(
           (f) =>
             `(source = ${sqlString(f.source)} AND symbol = ${sqlString(f.symbol)} AND trade_date = toDate(${sqlString(f.tradeDate)})` +
-            (hasInterval ? ` AND \`interval\` = ${sqlString(f.interval ?? '')})` : ')'),
+            (intervalColumn ? ` AND ${intervalColumn} = ${intervalValue(f)})` : ')'),
         )
         .join(' OR ');
       const started = this.#now();

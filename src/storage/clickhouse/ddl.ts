@@ -11,6 +11,9 @@
  *   flavors. For time functions each table also has an ALIAS column `ts_time` (`updated_at_time`)
  *   = `toDateTime(intDiv(ts, 1000), 'UTC')` (not stored, not in `SELECT *`). Plain `String`
  *   instead of LowCardinality, which 18.16 allows only with a server-profile setting.
+ *   18.16 also prints identifiers unquoted into its table metadata, and cannot parse a bare
+ *   `interval` in a sort key when it re-attaches the table at restart; legacy `bars` therefore
+ *   has a stored `interval_seconds UInt32` (60 for `1m`, 86400 for `1d`) in the sort key instead.
  *   Rejected alternatives: `DateTime` + a `ts_ms` sibling (a plain `SELECT ts` loses the ms);
  *   `Decimal64(3)` seconds (no time functions on 18.16 either, and decimals parse awkwardly).
  *
@@ -77,6 +80,7 @@ export function tableColumns(flavor: ClickHouseFlavor, table: ClickHouseTable): 
         c('amount', 'Float64'),
         c('source', lc),
         c('trade_date', 'Date'),
+        ...(legacy ? [c('interval_seconds', 'UInt32')] : []),
       ];
     case 'order_book':
       return [
@@ -125,7 +129,9 @@ function sortKey(flavor: ClickHouseFlavor, table: ClickHouseTable): string {
     case 'ticks':
       return `source, symbol, ${ts}, seq`;
     case 'bars':
-      return `source, symbol, interval, ${ts}`;
+      return flavor === 'legacy'
+        ? `source, symbol, interval_seconds, ${ts}`
+        : `source, symbol, interval, ${ts}`;
     case 'order_book':
       return `source, symbol, ${ts}`;
     case 'factors':
@@ -135,6 +141,14 @@ function sortKey(flavor: ClickHouseFlavor, table: ClickHouseTable): string {
     case 'ingest_ledger':
       return 'provider, data_type, symbol, trade_date';
   }
+}
+
+/** Length of a bar interval such as `1m`, `1d`, `15m`, `1h`, in seconds (0 when unknown). */
+export function intervalSeconds(interval: string): number {
+  const m = /^(\d+)([smhdw])$/.exec(interval);
+  if (m === null) return 0;
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+  return Number(m[1]) * unit;
 }
 
 /** Quotes an identifier with backticks (names come from the validated config, this is belt and braces). */

@@ -7,6 +7,7 @@ import type { RowSet } from '../../domain/rows.js';
 import type { LedgerEntry } from '../../ledger/ledger-entry.js';
 import type { QueryResult } from '../store.js';
 import type { ClickHouseFlavor, ClickHouseTable } from './ddl.js';
+import { intervalSeconds } from './ddl.js';
 
 /** A row ready for JSONEachRow, keyed by column name. */
 export type EncodedRow = Record<string, unknown>;
@@ -65,6 +66,7 @@ export function encodeRowSet(
       amount: b.amount,
       source: b.source,
       trade_date: b.tradeDate,
+      ...(flavor === 'legacy' ? { interval_seconds: intervalSeconds(b.interval) } : {}),
     })),
   );
   push(

@@ -120,6 +120,11 @@ const COLUMNS: { [T in DataTable]: Column<TableRows[T][number]>[] } = {
   adj_factors: ADJ_FACTOR_COLUMNS,
 };
 
+/** The columns each table must have, in order: appends are positional. */
+export function appendedColumnNames(table: DataTable): string[] {
+  return COLUMNS[table].map((c) => c.name);
+}
+
 /**
  * Appends `rows` to `table` with one appender, a data chunk per 2048 rows. Runs inside the
  * caller's transaction: the rows become visible (and durable) only with its COMMIT.

@@ -142,6 +142,18 @@ describe('DuckDbStore', () => {
     await store.close();
   });
 
+  it('refuses a file whose tables have other columns', async () => {
+    const path = join(dir, 'foreign.duckdb');
+    const instance = await DuckDBInstance.create(path);
+    const c = await instance.connect();
+    await c.run('CREATE TABLE bars (symbol VARCHAR, ts TIMESTAMP, close DOUBLE)');
+    c.closeSync();
+    instance.closeSync();
+    const store = createDuckDbStore({ path });
+    await expect(store.init()).rejects.toMatchObject({ code: 'STORAGE_FAILED', retryable: false });
+    await store.close();
+  });
+
   it('renders DuckDB values as plain JS values', async () => {
     const store = createDuckDbStore({ path: ':memory:' });
     await store.init();

@@ -33,7 +33,7 @@ import { unitKeyString, type LedgerEntry, type UnitStatus } from '../../ledger/l
 import type { ConcreteDataType } from '../../domain/data-type.js';
 import { isReadOnlySql, type LedgerFilter, type QueryResult, type Store, type UnitWrite } from '../store.js';
 import { DATA_TABLES, STORE_TABLES, scopeUnitRows, type DataTable, type ScopedRows } from '../unit-scope.js';
-import { appendTableRows, type TableRows } from './duckdb-appenders.js';
+import { appendTableRows, appendedColumnNames, type TableRows } from './duckdb-appenders.js';
 import { DUCKDB_DDL } from './duckdb-schema.js';
 import { toPlainValue } from './duckdb-values.js';
 
@@ -143,6 +143,7 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
         if (readOnly) return;
         try {
           for (const table of STORE_TABLES) await writer.run(DUCKDB_DDL[table]);
+          await checkColumns(writer, path);
         } catch (error) {
           throw storageError(error, `create tables in DuckDB ${path}`, { path });
         }
@@ -293,6 +294,25 @@ async function writeUnits(
       // DuckDB may have ended the failed transaction itself; the original error is what matters.
     }
     throw storageError(error, `write ${units.length} units to DuckDB ${path}`, { path });
+  }
+}
+
+/** Refuses a file whose tables have other columns than the appenders write (positionally). */
+async function checkColumns(writer: DuckDBConnection, path: string): Promise<void> {
+  const read = await writer.runAndReadAll(
+    "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() WHERE schema_name = 'main' AND database_name = current_database() GROUP BY table_name",
+  );
+  const actual = new Map(read.getRows().map((r) => [String(r[0]), toPlainValue(r[1] ?? null) as string[]]));
+  for (const table of DATA_TABLES) {
+    const want = appendedColumnNames(table);
+    const have = actual.get(table) ?? [];
+    if (want.join(',') !== have.join(',')) {
+      throw new IngestError(
+        'STORAGE_FAILED',
+        `DuckDB ${path}: table ${table} has columns (${have.join(', ')}), expected (${want.join(', ')}); move the file away or use another storage.duckdb.path`,
+        { retryable: false, context: { path, table } },
+      );
+    }
   }
 }
 

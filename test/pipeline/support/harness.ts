@@ -212,7 +212,8 @@ function withSource(rows: RowSet, source: string): RowSet {
 /**
  * A Provider test double: delegates to `inner`, under `name` (rows re-badged) and optionally
  * other `capabilities`, with `before`
- * running ahead of every fetch (throw from it to inject a failure) and `after` once it settled.
+ * running ahead of every fetch (throw from it to inject a failure), `transform` over each answer
+ * and `after` once the fetch settled.
  */
 export function wrapProvider(
   inner: Provider,
@@ -221,6 +222,8 @@ export function wrapProvider(
     capabilities?: ProviderCapabilities;
     before?(params: FetchParams): Promise<void> | void;
     after?(params: FetchParams): void;
+    /** Rewrites a successful answer (e.g. to corrupt rows). */
+    transform?(params: FetchParams, result: FetchResult): FetchResult;
   } = {},
 ): Provider {
   const name = hooks.name ?? inner.name;
@@ -232,9 +235,12 @@ export function wrapProvider(
     async fetch(params: FetchParams): Promise<FetchResult> {
       try {
         await hooks.before?.(params);
-        const result = await inner.fetch(params);
-        if (name === inner.name) return result;
-        return { ...result, byDate: new Map([...result.byDate].map(([d, rows]) => [d, withSource(rows, name)])) };
+        const raw = await inner.fetch(params);
+        const result =
+          name === inner.name
+            ? raw
+            : { ...raw, byDate: new Map([...raw.byDate].map(([d, rows]) => [d, withSource(rows, name)])) };
+        return hooks.transform ? hooks.transform(params, result) : result;
       } finally {
         hooks.after?.(params);
       }
