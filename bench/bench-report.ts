@@ -6,7 +6,11 @@
 import { alignTable } from '../src/pipeline/bench/worker-benchmark.js';
 
 /** Prints a titled, aligned table. */
-export function printTable(title: string, header: readonly string[], rows: readonly (readonly string[])[]): void {
+export function printTable(
+  title: string,
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): void {
   console.log(`\n${title}`);
   console.log(alignTable(header, rows));
 }

@@ -77,10 +77,14 @@ interface RemoteEmulator {
 }
 
 async function startRemoteEmulator(options: Record<string, unknown>): Promise<RemoteEmulator> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./tushare-emulator-process.ts', import.meta.url)), [JSON.stringify(options)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child: ChildProcess = fork(
+    fileURLToPath(new URL('./tushare-emulator-process.ts', import.meta.url)),
+    [JSON.stringify(options)],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const next = <T>(key: string): Promise<T> =>
     new Promise((resolve, reject) => {
       const onMessage = (m: unknown) => {
@@ -110,7 +114,9 @@ async function startRemoteEmulator(options: Record<string, unknown>): Promise<Re
 
 function symbolDays(): Array<{ symbol: Ticker; day: string }> {
   const days = tradingDaysBetween({ start: '2025-03-03', end: '2025-06-30' });
-  const symbols = DEFAULT_LISTINGS.filter((l) => l.listStatus === 'L' && l.listDate < '2025-01-01').map((l) => l.tsCode as Ticker);
+  const symbols = DEFAULT_LISTINGS.filter((l) => l.listStatus === 'L' && l.listDate < '2025-01-01').map(
+    (l) => l.tsCode as Ticker,
+  );
   return days.flatMap((day) => symbols.map((symbol) => ({ symbol, day })));
 }
 
@@ -123,7 +129,15 @@ function providerFor(emu: RemoteEmulator, gate: RequestGate, fetch: typeof globa
   return createTushareProvider(config, { fetch, gate, now: () => Date.now(), logger: silentLogger });
 }
 
-async function measure(emu: RemoteEmulator, fromSeq: number, mode: string, network: string, counts: { refused: number; other: number }, gateMax: number | undefined, ceiling = 1): Promise<Outcome> {
+async function measure(
+  emu: RemoteEmulator,
+  fromSeq: number,
+  mode: string,
+  network: string,
+  counts: { refused: number; other: number },
+  gateMax: number | undefined,
+  ceiling = 1,
+): Promise<Outcome> {
   const reqs = (await emu.requests()).filter((r) => r.seq >= fromSeq && r.apiName === 'stk_mins');
   const times = reqs.map((r) => r.atMs).sort((a, b) => a - b);
   let maxInWindow = 0;
@@ -148,9 +162,18 @@ async function measure(emu: RemoteEmulator, fromSeq: number, mode: string, netwo
   };
 }
 
-async function runGate(emu: RemoteEmulator, fetch: typeof globalThis.fetch, network: string, marginMs: number): Promise<Outcome> {
+async function runGate(
+  emu: RemoteEmulator,
+  fetch: typeof globalThis.fetch,
+  network: string,
+  marginMs: number,
+): Promise<Outcome> {
   const fromSeq = (await emu.requests()).length;
-  const gate = createRateLimitGate({ clock: systemClock, windowMs: WINDOW_MS + marginMs, limitFor: () => LIMIT });
+  const gate = createRateLimitGate({
+    clock: systemClock,
+    windowMs: WINDOW_MS + marginMs,
+    limitFor: () => LIMIT,
+  });
   const provider = providerFor(emu, gate, fetch);
   const work = symbolDays();
   let next = 0;
@@ -162,7 +185,12 @@ async function runGate(emu: RemoteEmulator, fetch: typeof globalThis.fetch, netw
     while (!stop.signal.aborted) {
       const unit = work[next++ % work.length] as { symbol: Ticker; day: string };
       try {
-        await provider.fetch({ dataType: 'bars_1m', symbol: unit.symbol, tradeDates: [unit.day], signal: stop.signal });
+        await provider.fetch({
+          dataType: 'bars_1m',
+          symbol: unit.symbol,
+          tradeDates: [unit.day],
+          signal: stop.signal,
+        });
       } catch (e) {
         if (isIngestError(e) && e.code === 'ABORTED') return;
         if (isIngestError(e) && e.code === 'PROVIDER_RATE_LIMITED') {
@@ -177,11 +205,16 @@ async function runGate(emu: RemoteEmulator, fetch: typeof globalThis.fetch, netw
   clearTimeout(timer);
   await provider.close();
   const gateMax = gate.stats().limiters.find((l) => l.endpoint === 'stk_mins')?.maxInWindow;
-  const mode = marginMs === 0 ? `gate, ${CALLERS} callers` : `gate + ${marginMs} ms margin, ${CALLERS} callers`;
+  const mode =
+    marginMs === 0 ? `gate, ${CALLERS} callers` : `gate + ${marginMs} ms margin, ${CALLERS} callers`;
   return measure(emu, fromSeq, mode, network, counts, gateMax, WINDOW_MS / (WINDOW_MS + marginMs));
 }
 
-async function runNaive(emu: RemoteEmulator, fetch: typeof globalThis.fetch, network: string): Promise<Outcome> {
+async function runNaive(
+  emu: RemoteEmulator,
+  fetch: typeof globalThis.fetch,
+  network: string,
+): Promise<Outcome> {
   const fromSeq = (await emu.requests()).length;
   const provider = providerFor(emu, unlimitedGate, fetch);
   const work = symbolDays();
@@ -229,7 +262,10 @@ async function main(): Promise<void> {
   ];
   for (const [network, fetch] of networks) {
     // A fresh emulator per network keeps each run's windows apart.
-    const emu = await startRemoteEmulator({ tokens: { [TOKEN]: { perMinute: LIMIT }, [WARM_TOKEN]: {} }, windowMs: WINDOW_MS });
+    const emu = await startRemoteEmulator({
+      tokens: { [TOKEN]: { perMinute: LIMIT }, [WARM_TOKEN]: {} },
+      windowMs: WINDOW_MS,
+    });
     try {
       await warmUp(emu);
       outcomes.push(await runGate(emu, fetch, network, 0));
@@ -243,7 +279,18 @@ async function main(): Promise<void> {
   }
   printTable(
     'Requests the emulator saw (stk_mins)',
-    ['mode', 'network', 'served', 'rate % of limit', '% of ceiling', 'max in any window', 'limit', 'refused', 'gate max', 'other errors'],
+    [
+      'mode',
+      'network',
+      'served',
+      'rate % of limit',
+      '% of ceiling',
+      'max in any window',
+      'limit',
+      'refused',
+      'gate max',
+      'other errors',
+    ],
     outcomes.map((o) => [
       o.mode,
       o.network,
@@ -260,7 +307,10 @@ async function main(): Promise<void> {
   for (const network of networks.map(([n]) => n)) {
     const n = outcomes.find((o) => o.network === network && o.mode.startsWith('naive'));
     for (const g of outcomes.filter((o) => o.network === network && o.mode.startsWith('gate'))) {
-      if (n) console.log(`${network}: ${g.mode}: rate / naive rate = ${(g.rateOfLimit / n.rateOfLimit).toFixed(2)}x`);
+      if (n)
+        console.log(
+          `${network}: ${g.mode}: rate / naive rate = ${(g.rateOfLimit / n.rateOfLimit).toFixed(2)}x`,
+        );
     }
   }
   console.log(
@@ -269,7 +319,9 @@ async function main(): Promise<void> {
   );
   for (const g of outcomes.filter((o) => o.mode.startsWith('gate'))) {
     const ok = g.rateOfLimit / g.ceiling >= 0.95 && g.maxInWindow <= LIMIT;
-    console.log(`${ok ? 'target met   ' : 'TARGET MISSED'}: ${g.mode}, ${g.network} (>= 95% of the ceiling, never over the limit)`);
+    console.log(
+      `${ok ? 'target met   ' : 'TARGET MISSED'}: ${g.mode}, ${g.network} (>= 95% of the ceiling, never over the limit)`,
+    );
   }
 }
 

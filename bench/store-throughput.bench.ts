@@ -46,6 +46,7 @@ import { int, printTable, ratio, seconds, timed } from './bench-report.js';
 const TARGET_TICKS = Number(process.argv[2] ?? 200_000);
 const TARGET_BOOKS = Number(process.argv[3] ?? 200_000);
 const WRITERS = 8;
+const DUCKDB_ROUNDS = 2;
 const CHUNK_ROWS = 50_000;
 const signal = new AbortController().signal;
 
@@ -58,23 +59,38 @@ interface Dataset {
 
 async function generate(): Promise<Dataset> {
   const config = configSchema.parse({ providers: { simulated: { universe_size: 400 } } }).providers.simulated;
-  const provider = createSimulatedProvider(config, { fetch: globalThis.fetch, gate: unlimitedGate, now: Date.now, logger: silentLogger });
+  const provider = createSimulatedProvider(config, {
+    fetch: globalThis.fetch,
+    gate: unlimitedGate,
+    now: Date.now,
+    logger: silentLogger,
+  });
   const symbols = await provider.universe({ includeDelisted: false, signal });
   const days = tradingDaysBetween({ start: '2025-06-02', end: '2025-06-13' });
   const pairs = days.flatMap((tradeDate) => symbols.map((symbol) => ({ symbol, tradeDate })));
   const data: Dataset = { tickUnits: [], bookUnits: [], ticks: [], books: [] };
   for (const { symbol, tradeDate } of pairs) {
     if (data.ticks.length >= TARGET_TICKS) break;
-    const rows = (await provider.fetch({ dataType: 'ticks', symbol, tradeDates: [tradeDate], signal })).byDate.get(tradeDate);
+    const rows = (
+      await provider.fetch({ dataType: 'ticks', symbol, tradeDates: [tradeDate], signal })
+    ).byDate.get(tradeDate);
     if (!rows?.ticks?.length) continue;
-    data.tickUnits.push({ unit: { provider: 'simulated', dataType: 'ticks', symbol: symbol as Ticker, tradeDate }, rows: { ticks: rows.ticks } });
+    data.tickUnits.push({
+      unit: { provider: 'simulated', dataType: 'ticks', symbol: symbol as Ticker, tradeDate },
+      rows: { ticks: rows.ticks },
+    });
     data.ticks.push(...rows.ticks);
   }
   for (const { symbol, tradeDate } of pairs) {
     if (data.books.length >= TARGET_BOOKS) break;
-    const rows = (await provider.fetch({ dataType: 'order_book', symbol, tradeDates: [tradeDate], signal })).byDate.get(tradeDate);
+    const rows = (
+      await provider.fetch({ dataType: 'order_book', symbol, tradeDates: [tradeDate], signal })
+    ).byDate.get(tradeDate);
     if (!rows?.books?.length) continue;
-    data.bookUnits.push({ unit: { provider: 'simulated', dataType: 'order_book', symbol: symbol as Ticker, tradeDate }, rows: { books: rows.books } });
+    data.bookUnits.push({
+      unit: { provider: 'simulated', dataType: 'order_book', symbol: symbol as Ticker, tradeDate },
+      rows: { books: rows.books },
+    });
     data.books.push(...rows.books);
   }
   return data;
@@ -84,7 +100,8 @@ async function generate(): Promise<Dataset> {
 async function writeThroughStore(store: Store, units: readonly UnitWrite[]): Promise<void> {
   let next = 0;
   const writer = async () => {
-    for (let i = next++; i < units.length; i = next++) await store.write({ units: [units[i] as UnitWrite], signal });
+    for (let i = next++; i < units.length; i = next++)
+      await store.write({ units: [units[i] as UnitWrite], signal });
   };
   await Promise.all(Array.from({ length: WRITERS }, writer));
 }
@@ -103,7 +120,10 @@ async function appendRaw<R>(
   const appender = await connection.createAppender(table);
   for (let start = 0; start < rows.length; start += 2048) {
     const end = Math.min(rows.length, start + 2048);
-    const chunk = DuckDBDataChunk.create(columns.map(([t]) => t), end - start);
+    const chunk = DuckDBDataChunk.create(
+      columns.map(([t]) => t),
+      end - start,
+    );
     chunk.setColumns(columns.map(([, f]) => rows.slice(start, end).map(f)));
     appender.appendDataChunk(chunk);
   }
@@ -119,7 +139,8 @@ async function rawDuckDb(path: string, data: Dataset): Promise<{ ticksMs: number
     const dates = new Map<string, DuckDBDateValue>();
     const date = (d: string) => {
       let v = dates.get(d);
-      if (v === undefined) dates.set(d, (v = new DuckDBDateValue(Math.floor(Date.parse(`${d}T00:00:00Z`) / MS_PER_DAY))));
+      if (v === undefined)
+        dates.set(d, (v = new DuckDBDateValue(Math.floor(Date.parse(`${d}T00:00:00Z`) / MS_PER_DAY))));
       return v;
     };
     const ticks = await timed(async () => {
@@ -181,30 +202,56 @@ async function rawClickHouse(
   database: string,
   data: Dataset,
 ): Promise<{ ticksMs: number; booksMs: number }> {
-  const version = String(((await (await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })).json()) as Array<{ v: string }>)[0]?.v);
+  const version = String(
+    (
+      (await (
+        await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })
+      ).json()) as Array<{ v: string }>
+    )[0]?.v,
+  );
   const flavor: ClickHouseFlavor = flavorOfVersion(version);
   for (const statement of schemaStatements(flavor, database)) await client.command({ query: statement });
   const time = (ms: number) => (flavor === 'modern' ? dateTime64Text(ms) : ms);
   const insert = async <R>(table: string, rows: readonly R[], encode: (r: R) => Record<string, unknown>) => {
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-      await client.insert({ table: `${database}.${table}`, values: rows.slice(start, start + CHUNK_ROWS).map(encode), format: 'JSONEachRow' });
+      await client.insert({
+        table: `${database}.${table}`,
+        values: rows.slice(start, start + CHUNK_ROWS).map(encode),
+        format: 'JSONEachRow',
+      });
     }
   };
   const ticks = await timed(() =>
     insert('ticks', data.ticks, (t) => ({
-      symbol: t.symbol, ts: time(t.ts), seq: t.seq, price: t.price, volume: t.volume, amount: t.amount, side: t.side, source: t.source, trade_date: t.tradeDate,
+      symbol: t.symbol,
+      ts: time(t.ts),
+      seq: t.seq,
+      price: t.price,
+      volume: t.volume,
+      amount: t.amount,
+      side: t.side,
+      source: t.source,
+      trade_date: t.tradeDate,
     })),
   );
   const books = await timed(() =>
     insert('order_book', data.books, (b) => ({
-      symbol: b.symbol, ts: time(b.ts), bid_prices: b.bidPrices, bid_volumes: b.bidVolumes, ask_prices: b.askPrices, ask_volumes: b.askVolumes, source: b.source, trade_date: b.tradeDate,
+      symbol: b.symbol,
+      ts: time(b.ts),
+      bid_prices: b.bidPrices,
+      bid_volumes: b.bidVolumes,
+      ask_prices: b.askPrices,
+      ask_volumes: b.askVolumes,
+      source: b.source,
+      trade_date: b.tradeDate,
     })),
   );
   return { ticksMs: ticks.ms, booksMs: books.ms };
 }
 
 function clickHouseConfig(database: string, url = 'http://127.0.0.1:8123'): ClickHouseStoreConfig {
-  return configSchema.parse({ storage: { backend: 'clickhouse', clickhouse: { url, database } } }).storage.clickhouse;
+  return configSchema.parse({ storage: { backend: 'clickhouse', clickhouse: { url, database } } }).storage
+    .clickhouse;
 }
 
 // ---- main ------------------------------------------------------------------------------------
@@ -227,21 +274,41 @@ async function main(): Promise<void> {
     );
 
     // Untimed warm-up of both DuckDB paths so that JIT compilation does not land on the first one.
-    const warm: Dataset = { tickUnits: data.tickUnits.slice(0, 4), bookUnits: data.bookUnits.slice(0, 2), ticks: [], books: [] };
+    const warm: Dataset = {
+      tickUnits: data.tickUnits.slice(0, 4),
+      bookUnits: data.bookUnits.slice(0, 2),
+      ticks: [],
+      books: [],
+    };
     warm.ticks = warm.tickUnits.flatMap((u) => u.rows.ticks ?? []);
     warm.books = warm.bookUnits.flatMap((u) => u.rows.books ?? []);
     await storeRun(createDuckDbStore({ path: join(dir, 'warm-store.duckdb') }), warm);
     await rawDuckDb(join(dir, 'warm-raw.duckdb'), warm);
 
-    const duckStore = await storeRun(createDuckDbStore({ path: join(dir, 'store.duckdb') }), data);
-    const duckRaw = await rawDuckDb(join(dir, 'raw.duckdb'), data);
-    pairs.push({ backend: 'duckdb (file)', store: duckStore, raw: duckRaw });
+    // DuckDB is quick: best of DUCKDB_ROUNDS, store and raw interleaved, fresh files each round.
+    let duckStore = { ticksMs: Infinity, booksMs: Infinity };
+    let duckRaw = { ticksMs: Infinity, booksMs: Infinity };
+    const best = (a: typeof duckStore, b: typeof duckStore) => ({
+      ticksMs: Math.min(a.ticksMs, b.ticksMs),
+      booksMs: Math.min(a.booksMs, b.booksMs),
+    });
+    for (let round = 0; round < DUCKDB_ROUNDS; round++) {
+      duckStore = best(
+        duckStore,
+        await storeRun(createDuckDbStore({ path: join(dir, `store-${round}.duckdb`) }), data),
+      );
+      duckRaw = best(duckRaw, await rawDuckDb(join(dir, `raw-${round}.duckdb`), data));
+    }
+    pairs.push({ backend: `duckdb (file, best of ${DUCKDB_ROUNDS})`, store: duckStore, raw: duckRaw });
 
     try {
       const chdb = await import('chdb/connection');
       const chdbPath = join(dir, 'chdb');
       const suffix = randomBytes(3).toString('hex');
-      const chStore = await storeRun(new ClickHouseStore({ ...clickHouseConfig(`bench_store_${suffix}`), connection: { chdbPath } }), data);
+      const chStore = await storeRun(
+        new ClickHouseStore({ ...clickHouseConfig(`bench_store_${suffix}`), connection: { chdbPath } }),
+        data,
+      );
       const client = createClient({ connection: chdb.createChdbConnection({ path: chdbPath }) as never });
       try {
         const chRaw = await rawClickHouse(client, `bench_raw_${suffix}`, data);
@@ -264,31 +331,36 @@ async function main(): Promise<void> {
         const chRaw = await rawClickHouse(client, rawDb, data);
         pairs.push({ backend: `clickhouse server (${url})`, store: chStore, raw: chRaw });
       } finally {
-        for (const db of [storeDb, rawDb]) await client.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => {});
+        for (const db of [storeDb, rawDb])
+          await client.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => {});
         await client.close();
       }
     } else {
-      console.log('clickhouse server: skipped (TICKPIPE_TEST_CLICKHOUSE_URL is not set; see scripts/services/start.sh)');
+      console.log(
+        'clickhouse server: skipped (TICKPIPE_TEST_CLICKHOUSE_URL is not set; see scripts/services/start.sh)',
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const rows = (label: string, key: 'ticksMs' | 'booksMs', n: number) =>
-    (p: Pair) => [
-      p.backend,
-      label,
-      int(n),
-      seconds(p.store[key]),
-      int((n / p.store[key]) * 1000),
-      seconds(p.raw[key]),
-      int((n / p.raw[key]) * 1000),
-      ratio(p.raw[key] / p.store[key]),
-    ];
+  const rows = (label: string, key: 'ticksMs' | 'booksMs', n: number) => (p: Pair) => [
+    p.backend,
+    label,
+    int(n),
+    seconds(p.store[key]),
+    int((n / p.store[key]) * 1000),
+    seconds(p.raw[key]),
+    int((n / p.raw[key]) * 1000),
+    ratio(p.raw[key] / p.store[key]),
+  ];
   printTable(
     'Write throughput: store vs raw client, same rows, same run (store/raw speed: 1.00x = as fast as raw)',
     ['backend', 'table', 'rows', 'store', 'store rows/s', 'raw', 'raw rows/s', 'store/raw speed'],
-    pairs.flatMap((p) => [rows('ticks', 'ticksMs', data.ticks.length)(p), rows('order_book', 'booksMs', data.books.length)(p)]),
+    pairs.flatMap((p) => [
+      rows('ticks', 'ticksMs', data.ticks.length)(p),
+      rows('order_book', 'booksMs', data.books.length)(p),
+    ]),
   );
 }
 

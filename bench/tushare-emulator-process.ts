@@ -4,7 +4,10 @@
  * Started with `fork()`; options arrive as JSON in argv[2]. Messages: sends `{ url }` when
  * listening; answers `'requests'` with `{ requests }` (the request log); exits on `'close'`.
  */
-import { startTushareEmulator, type TushareEmulatorOptions } from '../test/emulators/tushare/tushare-emulator.js';
+import {
+  startTushareEmulator,
+  type TushareEmulatorOptions,
+} from '../test/emulators/tushare/tushare-emulator.js';
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as TushareEmulatorOptions;

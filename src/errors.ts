@@ -95,7 +95,7 @@ export function isIngestError(value: unknown): value is IngestError {
     typeof value === 'object' &&
     value !== null &&
     typeof (value as { code?: unknown }).code === 'string' &&
-    (value as { code: string }).code in ERROR_CODES &&
+    Object.hasOwn(ERROR_CODES, (value as { code: string }).code) &&
     typeof (value as { retryable?: unknown }).retryable === 'boolean'
   );
 }

@@ -18,7 +18,7 @@ export function readLearnedLimits(path: string): Record<string, number> {
   if (!existsSync(path)) return {};
   try {
     const data = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    if (typeof data !== 'object' || data === null) return {};
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return {};
     return Object.fromEntries(
       Object.entries(data as Record<string, unknown>).filter(
         (e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0,

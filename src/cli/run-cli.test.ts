@@ -297,7 +297,7 @@ describe('runCli config-schema', () => {
   // BUG: configJsonSchema() throws (schema.ts:16-17, `.default(undefined)` for the simulator's
   // requests_per_minute), so `tickpipe config-schema` exits 1 with "internal error: "undefined"
   // is not valid JSON" instead of printing the schema.
-  it.fails('prints the JSON schema', async () => {
+  it('prints the JSON schema', async () => {
     const io = fakeIo();
     expect(await runCli(['config-schema'], io)).toBe(0);
     const schema = JSON.parse(io.out.join('\n')) as { properties: Record<string, unknown> };
@@ -384,7 +384,7 @@ describe('runCli run on the simulator (in-process, temp DuckDB)', () => {
   // unknown provider `run` prints "Ingesting into duckdb …", creates the DuckDB file, then exits 2
   // ("Unknown provider "nope""). SPEC §1: exit 2 means nothing was written. Expected: reject
   // --provider in resolveRunOptions, before the store is opened.
-  it.fails('rejects an unknown --provider before creating the store', async () => {
+  it('rejects an unknown --provider before creating the store', async () => {
     const io = fakeIo();
     const args = runArgs();
     args[args.indexOf('simulated')] = 'nope';
@@ -451,7 +451,7 @@ describe('runCli with failing units (simulator fail_rate 1)', () => {
   // BUG: status-command.ts uses Number(flags.limit) unchecked: `status --limit abc` gives NaN,
   // prints "Failed or unsupported units (2):" followed by an empty table and exits 0. Expected:
   // exit 2 with "--limit: expected a positive integer, found "abc"".
-  it.fails('rejects a non-numeric status --limit', async () => {
+  it('rejects a non-numeric status --limit', async () => {
     await failingRun(fakeIo());
     const io = fakeIo();
     expect(await runCli(['status', '--limit', 'abc', '--providers-config', configPath], io)).toBe(2);
@@ -462,7 +462,7 @@ describe('runCli with failing units (simulator fail_rate 1)', () => {
 describe('runCli secrets in config errors', () => {
   // BUG: same as load-config.test.ts — the CONFIG_INVALID message echoes the interpolated token
   // (`storage.backend: … found "tok-SECRET-1234"`) and run-cli.ts prints it to stderr unredacted.
-  it.fails('never prints a token that landed in an invalid config value', async () => {
+  it('never prints a token that landed in an invalid config value', async () => {
     writeFileSync(
       configPath,
       'providers:\n  tushare:\n    token: ${TUSHARE_TOKEN}\nstorage:\n  backend: ${TUSHARE_TOKEN}\n',

@@ -76,10 +76,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       raw = parseYaml(text) ?? {};
     } catch (e) {
       const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}` : '';
-      throw new IngestError(
-        'CONFIG_INVALID',
-        `Config ${path}: invalid YAML${where}: ${(e as Error).message}`,
-      );
+      // Only the first line: the rest is an excerpt of the file, which may hold a literal token.
+      const what = ((e as Error).message.split('\n')[0] ?? 'parse error').replace(/:$/, '');
+      throw new IngestError('CONFIG_INVALID', `Config ${path}: invalid YAML${where}: ${what}`);
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       throw new IngestError(
@@ -102,9 +101,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const parsed = configSchema.safeParse(merged, { reportInput: true });
   const where = usedPath ?? 'built-in defaults';
   if (!parsed.success) {
+    // Error messages echo bad values; a secret may sit where it does not belong.
+    const early = createRedactor(secretCandidates(merged, uses, env));
     throw new IngestError(
       'CONFIG_INVALID',
-      `Invalid configuration (${where}):\n${formatIssues(parsed.error.issues)}`,
+      early.redact(`Invalid configuration (${where}):\n${formatIssues(parsed.error.issues)}`),
       { context: { path: usedPath } },
     );
   }
@@ -165,6 +166,23 @@ function describeValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'a list' : 'a mapping';
   return String(v);
+}
+
+const SECRET_VARIABLE = /TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY/i;
+
+/** Secrets of a config that did not validate: values at secret keys and of secret-looking variables. */
+function secretCandidates(
+  raw: Record<string, unknown>,
+  uses: readonly VariableUse[],
+  env: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const at = (path: readonly string[]): unknown =>
+    path.reduce<unknown>((node, k) => (isPlainObject(node) ? node[k] : undefined), raw);
+  const values = [at(['providers', 'tushare', 'token']), at(['storage', 'clickhouse', 'password'])];
+  const tokens = at(['providers', 'tushare', 'tokens']);
+  if (Array.isArray(tokens)) values.push(...(tokens as unknown[]));
+  for (const u of uses) if (SECRET_VARIABLE.test(u.variable)) values.push(env[u.variable]);
+  return values.filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
 function collectSecrets(config: ResolvedConfig): string[] {

@@ -37,7 +37,7 @@ describe('configJsonSchema', () => {
   // JSON.parse(JSON.stringify(value)) and throws `SyntaxError: "undefined" is not valid JSON`.
   // configJsonSchema() (and so `tickpipe config-schema`) always throws. Fix: use
   // `.optional()` without `.default()` when there is no default rpm.
-  it.fails('produces a JSON schema with the top-level sections', () => {
+  it('produces a JSON schema with the top-level sections', () => {
     const schema = configJsonSchema() as { type?: string; properties?: Record<string, unknown> };
     expect(schema.type).toBe('object');
     expect(Object.keys(schema.properties ?? {})).toEqual(
@@ -50,7 +50,7 @@ describe('configJsonSchema', () => {
   });
 
   // BUG: same crash as above (schema.ts:17).
-  it.fails('forbids additional properties (unknown keys)', () => {
+  it('forbids additional properties (unknown keys)', () => {
     const schema = configJsonSchema() as { additionalProperties?: unknown };
     expect(schema.additionalProperties).toBe(false);
   });

@@ -5,19 +5,19 @@
 import { z } from 'zod';
 import { REQUESTED_DATA_TYPES } from '../domain/data-type.js';
 
+const requestsPerMinute = z
+  .number()
+  .int()
+  .positive()
+  .describe('Most requests in any 60-second window, per API key (unset = unlimited).');
+
 const rateLimit = (defaultRpm: number | undefined) =>
   z
     .strictObject({
-      requests_per_minute: z
-        .number()
-        .int()
-        .positive()
-        .optional()
-        .default(defaultRpm as number)
-        .describe('Most requests in any 60-second window, per API key (unset = unlimited).'),
+      requests_per_minute: defaultRpm === undefined ? requestsPerMinute.optional() : requestsPerMinute.default(defaultRpm),
       per_api: z
         .record(z.string().min(1), z.number().int().positive())
-        .prefault({})
+        .default({})
         .describe('Per-endpoint overrides of requests_per_minute, e.g. { stk_mins: 50 }.'),
     })
     .prefault({});

@@ -7,7 +7,7 @@ import type { RequestedDataType } from '../domain/data-type.js';
 import type { Ticker } from '../domain/ticker.js';
 import { isDone, unitKeyString, type LedgerEntry, type UnitKey } from '../ledger/ledger-entry.js';
 import type { ProviderCapabilities } from '../providers/provider.js';
-import { concreteTypesFor, type Routing } from './routing.js';
+import { concreteTypesFor, fallbackTypeFor, type Routing } from './routing.js';
 
 /** A unit planned for a provider, remembering where in its routing chain it stands. */
 export interface PlannedUnit extends UnitKey {
@@ -98,7 +98,10 @@ export function planRun(input: PlanInput): Plan {
         for (const day of days) {
           // A unit is done when any provider of its chain has it done.
           const done = chain.some((p) => {
-            const e = input.ledger.get(unitKeyString({ provider: p, dataType, symbol, tradeDate: day }));
+            const caps = input.capabilities[p];
+            const there = p === provider ? dataType : caps ? fallbackTypeFor(requested, dataType, caps) : undefined;
+            if (!there) return false;
+            const e = input.ledger.get(unitKeyString({ provider: p, dataType: there, symbol, tradeDate: day }));
             return e !== undefined && isDone(e.status);
           });
           const key: UnitKey = { provider, dataType, symbol, tradeDate: day };

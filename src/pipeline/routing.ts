@@ -92,6 +92,11 @@ export function fallbackTypeFor(
 ): ConcreteDataType | undefined {
   const types = concreteTypesFor(requested, caps);
   if (types.includes(dataType)) return dataType;
-  if (requested === 'tick_data' && dataType === 'ticks') return types[0];
+  if (requested === 'tick_data') {
+    // Trades fall back to the next provider's 1-minute bars; the day bars of tick_data to its
+    // daily bars, when it serves them.
+    if (dataType === 'ticks') return types[0];
+    if (caps.dataTypes.includes(dataType)) return dataType;
+  }
   return undefined;
 }

@@ -10,7 +10,7 @@ import type { Bar, BookSnapshot, FactorValue, RowSet, Tick } from '../domain/row
 import { countRows } from '../domain/rows.js';
 import { isAShare } from '../domain/ticker.js';
 import { IngestError, toErrorData, toIngestError, type ErrorData } from '../errors.js';
-import type { LedgerEntry, UnitKey } from '../ledger/ledger-entry.js';
+import { unitKeyString, type LedgerEntry, type UnitKey } from '../ledger/ledger-entry.js';
 import type { FetchResult, Provider } from '../providers/provider.js';
 import type { Store, UnitWrite } from '../storage/store.js';
 import type { PipelineEvent } from './events.js';
@@ -96,6 +96,12 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
   for (const dataType of fetchOrder) {
     const units = byType.get(dataType);
     if (!units) continue;
+    const known = deps.quarantine?.get(job.symbol);
+    if (known) {
+      // The provider already said the symbol does not exist: do not spend quota asking again.
+      await recordFailures(units, known, 0, deps, signal);
+      continue;
+    }
     const dates = units.map((u) => u.tradeDate);
     const outcome = await fetchWithRetry(provider, dataType, job, dates, deps, signal);
     if (!outcome.ok) {
@@ -137,7 +143,9 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
   }
 
   const factorUnits = byType.get('factors');
-  if (factorUnits) writable.push(...(await runFactors(provider, job, factorUnits, fetched, deps, fallbacks, signal)));
+  const knownMissing = deps.quarantine?.get(job.symbol);
+  if (factorUnits && knownMissing) await recordFailures(factorUnits, knownMissing, 0, deps, signal);
+  else if (factorUnits) writable.push(...(await runFactors(provider, job, factorUnits, fetched, deps, fallbacks, signal)));
   // One write and one ledger write for the whole job: fewer, larger transactions.
   await writeAndRecord(writable, deps, signal);
 
@@ -382,8 +390,11 @@ function nextInChain(unit: PlannedUnit, deps: JobDeps): PlannedUnit | undefined 
 }
 
 function groupFallbacks(units: readonly PlannedUnit[]): Job[] {
+  // Two units can fall back to the same one (ticks and bars_1m of tick_data both become the
+  // next provider's bars_1m): do it once.
+  const unique = new Map(units.map((u) => [unitKeyString(u), u]));
   const byProvider = new Map<string, PlannedUnit[]>();
-  for (const u of units) byProvider.set(u.provider, [...(byProvider.get(u.provider) ?? []), u]);
+  for (const u of unique.values()) byProvider.set(u.provider, [...(byProvider.get(u.provider) ?? []), u]);
   return [...byProvider].map(([provider, list]) => {
     const dates = [...new Set(list.map((u) => u.tradeDate))].sort();
     const symbol = (list[0] as PlannedUnit).symbol;

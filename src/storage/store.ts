@@ -54,17 +54,56 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const WRITE_SQL =
-  /^\s*(insert|update|delete|drop|create|alter|truncate|attach|detach|copy|install|load|optimize|rename|grant|revoke|kill|system|set|pragma|checkpoint|export|import|vacuum|call|use)\b/i;
+const READ_STATEMENT = /^(select|with|show|describe|desc|explain|summarize|values|from|table|exists)\b/i;
 
 /**
- * Rejects SQL that is not a read. Stores call this before `query()`; it is a guard for users'
- * mistakes, backed by read-only connections where the engine supports them.
+ * Splits SQL into statements with comments removed, respecting string literals and quoted
+ * identifiers (a `;` or `--` inside quotes is text, not syntax).
+ */
+export function splitSqlStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let current = '';
+  for (let i = 0; i < sql.length; ) {
+    const c = sql[i] as string;
+    const next = sql[i + 1];
+    if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end + 1;
+      current += ' ';
+    } else if (c === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
+      current += ' ';
+    } else if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1;
+      for (; j < sql.length; j++) {
+        if (sql[j] === '\\' && c === "'") j++;
+        else if (sql[j] === c) {
+          if (sql[j + 1] === c) j++;
+          else break;
+        }
+      }
+      current += sql.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === ';') {
+      statements.push(current);
+      current = '';
+      i++;
+    } else {
+      current += c;
+      i++;
+    }
+  }
+  statements.push(current);
+  return statements.map((st) => st.trim()).filter((st) => st.length > 0);
+}
+
+/**
+ * True when every statement of `sql` is a read (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, ...).
+ * Stores call this before `query()`; it guards against users' mistakes, backed by read-only
+ * connections where the engine supports them.
  */
 export function isReadOnlySql(sql: string): boolean {
-  const stripped = sql.replace(/^\s*(--[^\n]*\n|\/\*[\s\S]*?\*\/)*/g, '');
-  if (WRITE_SQL.test(stripped)) return false;
-  // Several statements: each must be a read.
-  const parts = stripped.split(';').filter((s) => s.trim().length > 0);
-  return parts.every((p) => !WRITE_SQL.test(p));
+  const statements = splitSqlStatements(sql);
+  return statements.length > 0 && statements.every((st) => READ_STATEMENT.test(st.replace(/^\(+\s*/, '')));
 }

@@ -161,7 +161,7 @@ describe('resolveRunOptions', () => {
   // tokens that start with '#', so a comment line "# top names" yields the tickers TOP and NAMES
   // (and a non-ASCII comment makes the whole run fail with "Malformed symbol"). Expected:
   // everything from '#' to the end of the line is ignored.
-  it.fails('ignores whole comment lines in a --priority file', () => {
+  it('ignores whole comment lines in a --priority file', () => {
     const file = join(dir, 'priority.txt');
     writeFileSync(file, '# top names\n600519.SH\n');
     expect(resolveRunOptions({ ...base, priority: [`@${file}`] }, loaded()).priority).toEqual(['600519.SH']);

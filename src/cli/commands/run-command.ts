@@ -11,6 +11,7 @@ import type { RunSummary } from '../../pipeline/events.js';
 import { createPipeline, type PreparedRun } from '../../pipeline/create-pipeline.js';
 import type { RunOptions } from '../../pipeline/run-options.js';
 import { systemClock } from '../../pipeline/schedule/clock.js';
+import { resolveRouting } from '../../pipeline/routing.js';
 import { createProvider } from '../../providers/create-provider.js';
 import { silentLogger } from '../../providers/provider.js';
 import { formatCount, formatDuration } from '../../report/format.js';
@@ -88,8 +89,10 @@ export function resolveRunOptions(flags: RunFlags, loaded: LoadedConfig): RunOpt
 function readPriorityFile(path: string): string[] {
   try {
     return readFileSync(path, 'utf8')
-      .split(/[\s,]+/)
-      .filter((s) => s.length > 0 && !s.startsWith('#'));
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, ''))
+      .flatMap((line) => line.split(/[\s,]+/))
+      .filter((s) => s.length > 0);
   } catch (e) {
     throw new IngestError('USAGE', `--priority @${path}: cannot read the file (${(e as Error).message})`);
   }
@@ -126,6 +129,14 @@ export async function runCommand(
 ): Promise<ExitCode> {
   const loaded = loadForCommand(io, flags);
   const options: RunOptions = { ...resolveRunOptions(flags, loaded), ...(onlyUnits ? { onlyUnits } : {}) };
+  // Routing problems (unknown or unconfigured provider) are usage errors: find them before the
+  // store is opened, so nothing is written.
+  resolveRouting({
+    config: loaded.config,
+    statuses: loaded.providers,
+    requested: options.requested,
+    ...(options.onlyProvider !== undefined ? { onlyProvider: options.onlyProvider } : {}),
+  });
   const redact = (s: string) => loaded.redactor.redact(s);
   const format = flags.logFormat ?? (io.isTty ? 'pretty' : 'plain');
   // With NDJSON on stdout, human lines go to stderr so stdout stays machine-readable.

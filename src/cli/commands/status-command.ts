@@ -4,10 +4,11 @@
  * symbol-days of the A-share calendar.
  */
 import type { RequestedDataType } from '../../domain/data-type.js';
+import { IngestError } from '../../errors.js';
 import { parseDateRange } from '../../domain/dates.js';
 import { tradingDaysBetween } from '../../domain/calendar.js';
 import { isAShare, parseTickerList } from '../../domain/ticker.js';
-import { isDone, unitKeyString, type LedgerEntry } from '../../ledger/ledger-entry.js';
+import { isDone, type LedgerEntry } from '../../ledger/ledger-entry.js';
 import { indexLedger } from '../../pipeline/plan.js';
 import type { CliIo } from '../cli-io.js';
 import { loadForCommand, openStore, type CommonFlags } from '../context.js';
@@ -52,6 +53,10 @@ export function summarizeLedger(
 export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<ExitCode> {
   const loaded = loadForCommand(io, flags);
   const format = flags.format ?? 'table';
+  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new IngestError('USAGE', `--limit: expected a positive integer, found "${flags.limit}"`);
+  }
   const range = flags.startDate && flags.endDate ? parseDateRange(flags.startDate, flags.endDate) : undefined;
   const symbols =
     flags.symbols && !/^all$/i.test(flags.symbols.join(' ').trim())
@@ -83,7 +88,6 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
       .filter((e) => !isDone(e.status))
       .sort((a, b) => (a.symbol + a.tradeDate).localeCompare(b.symbol + b.tradeDate));
     if (failed.length > 0) {
-      const limit = flags.limit ? Number(flags.limit) : 50;
       out(
         `\nFailed or unsupported units (${failed.length}${failed.length > limit ? `, first ${limit}` : ''}):`,
       );
@@ -146,7 +150,6 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
           ),
         );
     }
-    void unitKeyString;
     return EXIT.OK;
   } finally {
     await store.close();

@@ -13,6 +13,7 @@ import { setMaxListeners } from 'node:events';
 import { loadConfig } from '../../config/load-config.js';
 import { tradingDaysBetween } from '../../domain/calendar.js';
 import type { RequestedDataType } from '../../domain/data-type.js';
+import type { Ticker } from '../../domain/ticker.js';
 import { IngestError } from '../../errors.js';
 import { computeFactors } from '../../factors/compute-factors.js';
 import { createProvider } from '../../providers/create-provider.js';
@@ -82,11 +83,15 @@ export interface WorkerBenchmarkResult {
 /** Parses a comma list such as `1,2,4,auto`; throws `USAGE` naming `flag` on a bad item. */
 export function parseWorkerSettings(text: string, flag = '--workers'): WorkerSetting[] {
   const parts = text.split(/[\s,]+/).filter((p) => p.length > 0);
-  if (parts.length === 0) throw new IngestError('USAGE', `${flag}: expected a comma list such as 1,2,4,auto, found "${text}"`);
+  if (parts.length === 0)
+    throw new IngestError('USAGE', `${flag}: expected a comma list such as 1,2,4,auto, found "${text}"`);
   return parts.map((p) => {
     if (p === 'auto') return 'auto';
     if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 1024) {
-      throw new IngestError('USAGE', `${flag}: expected positive integers (at most 1024) or auto, found "${p}"`);
+      throw new IngestError(
+        'USAGE',
+        `${flag}: expected positive integers (at most 1024) or auto, found "${p}"`,
+      );
     }
     return Number(p);
   });
@@ -105,7 +110,10 @@ export async function runWorkerBenchmark(
   const startDate = options.startDate ?? '2025-06-05';
   const endDate = options.endDate ?? '2025-06-06';
   if (!(Number.isInteger(symbolCount) && symbolCount >= 1 && symbolCount <= 20_000)) {
-    throw new IngestError('USAGE', `--symbols: expected a symbol count between 1 and 20000, found ${symbolCount}`);
+    throw new IngestError(
+      'USAGE',
+      `--symbols: expected a symbol count between 1 and 20000, found ${symbolCount}`,
+    );
   }
   if (!(Number.isFinite(latencyMs) && latencyMs >= 0 && latencyMs <= 60_000)) {
     throw new IngestError('USAGE', `--latency-ms: expected 0..60000, found ${latencyMs}`);
@@ -121,12 +129,22 @@ export async function runWorkerBenchmark(
       configPath,
       stringify({
         providers: {
-          simulated: { enabled: true, seed: 42, universe_size: symbolCount, latency_ms: latencyMs, fail_rate: 0 },
+          simulated: {
+            enabled: true,
+            seed: 42,
+            universe_size: symbolCount,
+            latency_ms: latencyMs,
+            fail_rate: 0,
+          },
           tushare: { enabled: false },
           yahoo: { enabled: false },
         },
         routing: Object.fromEntries(dataTypes.map((t) => [t, ['simulated']])),
-        ingestion: { workers: 1, max_workers: Math.max(maxWorkers, biggestFixed), data_types: [...dataTypes] },
+        ingestion: {
+          workers: 1,
+          max_workers: Math.max(maxWorkers, biggestFixed),
+          data_types: [...dataTypes],
+        },
         storage: { backend: 'duckdb', duckdb: { path: join(dir, 'unused.duckdb') } },
       }),
     );
@@ -139,7 +157,12 @@ export async function runWorkerBenchmark(
       const pipeline = createPipeline(loaded, {
         store,
         makeProvider: (name, gate) =>
-          createProvider(name, loaded.config, { fetch: globalThis.fetch, gate, now: () => Date.now(), logger: silentLogger }),
+          createProvider(name, loaded.config, {
+            fetch: globalThis.fetch,
+            gate,
+            now: () => Date.now(),
+            logger: silentLogger,
+          }),
         reporter: {
           onEvent: (e) => {
             if (e.type === 'workers:changed') {
@@ -153,13 +176,24 @@ export async function runWorkerBenchmark(
         logger: silentLogger,
         computeFactors,
       });
-      const universe =
-        symbols === 'ALL'
-          ? 'ALL'
-          : (await pipeline.prepare(
-              { symbols: 'ALL', range: { start: startDate, end: endDate }, requested: dataTypes, workers: 1, maxWorkers, resume: false, includeDelisted: false, priority: [] },
-              signal,
-            )).plan.symbols.slice(0, symbols);
+      let universe: 'ALL' | readonly Ticker[] = 'ALL';
+      if (symbols !== 'ALL') {
+        const prepared = await pipeline.prepare(
+          {
+            symbols: 'ALL',
+            range: { start: startDate, end: endDate },
+            requested: dataTypes,
+            workers: 1,
+            maxWorkers,
+            resume: false,
+            includeDelisted: false,
+            priority: [],
+          },
+          signal,
+        );
+        await pipeline.closeProviders(prepared.providers);
+        universe = prepared.plan.symbols.slice(0, symbols);
+      }
       const started = performance.now();
       try {
         const summary = await pipeline.run(
@@ -225,9 +259,20 @@ export async function runWorkerBenchmark(
 
 /** Renders the result as an aligned text table with a ratio summary underneath. */
 export function renderWorkerBenchmark(result: WorkerBenchmarkResult): string {
-  const header = ['workers', 'units', 'failed', 'rows', 'wall', 'units/s', 'rows/s', 'speedup vs ' + (result.baseline ? `w=${result.baseline.workers}` : '-')];
+  const header = [
+    'workers',
+    'units',
+    'failed',
+    'rows',
+    'wall',
+    'units/s',
+    'rows/s',
+    'speedup vs ' + (result.baseline ? `w=${result.baseline.workers}` : '-'),
+  ];
   const body = result.results.map((r) => [
-    r.workers === 'auto' ? `auto (peak ${r.autoPeakWorkers ?? '?'}, end ${r.autoFinalWorkers ?? '?'})` : String(r.workers),
+    r.workers === 'auto'
+      ? `auto (peak ${r.autoPeakWorkers ?? '?'}, end ${r.autoFinalWorkers ?? '?'})`
+      : String(r.workers),
     String(r.units),
     String(r.failedUnits),
     r.rows.toLocaleString('en-US'),
@@ -241,21 +286,28 @@ export function renderWorkerBenchmark(result: WorkerBenchmarkResult): string {
       `data types ${result.dataTypes.join(',')} (one job per symbol), ${result.latencyMs} ms per request, memory store`,
     alignTable(header, body),
   ];
-  if (result.bestFixed) lines.push(`Best fixed worker count: ${result.bestFixed.workers} (${result.bestFixed.unitsPerSecond.toFixed(1)} units/s)`);
+  if (result.bestFixed)
+    lines.push(
+      `Best fixed worker count: ${result.bestFixed.workers} (${result.bestFixed.unitsPerSecond.toFixed(1)} units/s)`,
+    );
   if (result.autoToBestFixed !== undefined) {
-    lines.push(`auto / best fixed: ${result.autoToBestFixed.toFixed(2)} (1.00 = as fast as the best fixed count)`);
+    lines.push(
+      `auto / best fixed: ${result.autoToBestFixed.toFixed(2)} (1.00 = as fast as the best fixed count)`,
+    );
   }
   return lines.join('\n');
 }
 
-/** Aligns a header and rows into columns separated by two spaces; numbers right-aligned. */
+/** Aligns a header and rows into columns separated by two spaces; numeric columns right-aligned. */
 export function alignTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[-\d.,]+( ?[a-z%/x]+)?$/i.test(r[i] ?? '')));
-  const fmt = (cells: readonly string[], isHeader: boolean) =>
+  const numeric = header.map(
+    (_, i) => rows.length > 0 && rows.every((r) => /^[-\d.,]+( ?[a-z%/x]+)?$/i.test(r[i] ?? '')),
+  );
+  const fmt = (cells: readonly string[]) =>
     cells
-      .map((c, i) => (numeric[i] && !isHeader ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [fmt(header, true), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => fmt(r, false))].join('\n');
+  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }

@@ -175,7 +175,10 @@ export class ClickHouseStore implements Store {
     throwIfAborted(params.signal);
     const s = await this.#ready(params.signal);
     const f = params.filter ?? {};
+    // Key filters go inside FINAL (pruning); the others outside, so they see only the winning
+    // version (old servers move non-key conditions to PREWHERE, before FINAL's dedup).
     const where: string[] = [];
+    const outer: string[] = [];
     const inList = (col: string, values: readonly string[]): string =>
       values.length === 0 ? '0' : `${col} IN (${values.map(sqlString).join(', ')})`;
     if (f.provider !== undefined) where.push(`provider = ${sqlString(f.provider)}`);
@@ -183,16 +186,19 @@ export class ClickHouseStore implements Store {
     if (f.symbols !== undefined) where.push(inList('symbol', f.symbols));
     if (f.startDate !== undefined) where.push(`trade_date >= toDate(${sqlString(f.startDate)})`);
     if (f.endDate !== undefined) where.push(`trade_date <= toDate(${sqlString(f.endDate)})`);
-    if (f.statuses !== undefined) where.push(inList('status', f.statuses));
-    if (f.runId !== undefined) where.push(`run_id = ${sqlString(f.runId)}`);
+    if (f.statuses !== undefined) outer.push(inList('status', f.statuses));
+    if (f.runId !== undefined) outer.push(`run_id = ${sqlString(f.runId)}`);
     // Output aliases differ from column names: ClickHouse lets aliases shadow columns in WHERE.
     const updatedAtMs = s.flavor === 'legacy' ? 'updated_at' : 'toUnixTimestamp64Milli(updated_at)';
-    const sql =
+    const inner =
       `SELECT provider, data_type, symbol, toString(trade_date) AS trade_day, status, rows, attempts, ` +
       `error_code, error_message, run_id, ${updatedAtMs} AS updated_ms ` +
       `FROM ${this.#table('ingest_ledger')} FINAL` +
-      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-      ' ORDER BY provider, data_type, symbol, trade_date';
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '');
+    const sql =
+      `SELECT * FROM (${inner})` +
+      (outer.length > 0 ? ` WHERE ${outer.join(' AND ')}` : '') +
+      ' ORDER BY provider, data_type, symbol, trade_day';
     const body = await this.#select(s, sql, params.signal, 'read the ledger');
     return body.data.map((r) => ({
       provider: String(r[0]),
