@@ -154,9 +154,11 @@ async function main(): Promise<void> {
     console.log(
       `  time inside computeFactors / wall time:      ${percent(insideShare)}  (${int(withF.factorMs)} ms in ${withF.factorCalls} calls)`,
     );
+    const inputRows = withF.factorTicks + withF.factorBooks;
     console.log(
-      `  computeFactors throughput in the run:        ${int((withF.factorTicks / withF.factorMs) * 1000)} ticks/s ` +
-        `(${int(withF.factorTicks)} ticks + ${int(withF.factorBooks)} books, ${(withF.factorMs / Math.max(1, withF.factorCalls)).toFixed(1)} ms per symbol-day)`,
+      `  computeFactors throughput in the run:        ${int((withF.factorTicks / withF.factorMs) * 1000)} ticks/s, ` +
+        `${int((inputRows / withF.factorMs) * 1000)} input rows/s (${int(withF.factorTicks)} ticks + ${int(withF.factorBooks)} books; ` +
+        `${(withF.factorMs / Math.max(1, withF.factorCalls)).toFixed(1)} ms per symbol-day)`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -46,7 +46,10 @@ interface Outcome {
   served: number;
   refused: number;
   otherErrors: number;
-  /** Requests the server accepted × window / ((span + window) × limit). */
+  /**
+   * Requests the server accepted × window / ((span + gate window) × limit): the last window of
+   * a run is counted whole, so a limiter that fills every window scores its ceiling.
+   */
   rateOfLimit: number;
   /** Most arrivals (accepted or not) in any sliding window, as the server measures it. */
   maxInWindow: number;
@@ -155,7 +158,7 @@ async function measure(
     served: accepted,
     refused: reqs.filter((r) => r.overLimit).length,
     otherErrors: counts.other,
-    rateOfLimit: (accepted * WINDOW_MS) / ((span + WINDOW_MS) * LIMIT),
+    rateOfLimit: (accepted * WINDOW_MS) / ((span + WINDOW_MS / ceiling) * LIMIT),
     maxInWindow,
     gateMaxInWindow: gateMax,
     ceiling,

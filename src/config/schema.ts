@@ -14,7 +14,8 @@ const requestsPerMinute = z
 const rateLimit = (defaultRpm: number | undefined) =>
   z
     .strictObject({
-      requests_per_minute: defaultRpm === undefined ? requestsPerMinute.optional() : requestsPerMinute.default(defaultRpm),
+      requests_per_minute:
+        defaultRpm === undefined ? requestsPerMinute.optional() : requestsPerMinute.default(defaultRpm),
       per_api: z
         .record(z.string().min(1), z.number().int().positive())
         .default({})

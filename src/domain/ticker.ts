@@ -22,7 +22,22 @@ export interface ParsedTicker {
 const A_SHARE = /^(\d{6})\.(SH|SZ|BJ)$/;
 // Markets whose codes are numeric on Yahoo (Hong Kong, Tokyo, Korea, Taiwan, Singapore, India,
 // Shanghai/Shenzhen in Yahoo spelling): a numeric code with any other suffix is a typo.
-const NUMERIC_MARKET_SUFFIXES = new Set(['HK', 'T', 'KS', 'KQ', 'TW', 'TWO', 'SI', 'BO', 'NS', 'SS', 'AX', 'KL', 'BK', 'JK']);
+const NUMERIC_MARKET_SUFFIXES = new Set([
+  'HK',
+  'T',
+  'KS',
+  'KQ',
+  'TW',
+  'TWO',
+  'SI',
+  'BO',
+  'NS',
+  'SS',
+  'AX',
+  'KL',
+  'BK',
+  'JK',
+]);
 // Plain tickers of other markets: letters, digits, dot/dash/caret/equals (BRK-B, ^GSPC, EURUSD=X, 0700.HK).
 const PLAIN = /^[A-Z0-9^][A-Z0-9.\-=^]{0,19}$/;
 
@@ -63,9 +78,13 @@ export function parseTicker(input: string): ParsedTicker {
     return { ticker: `${code}.${exchange}`, code, exchange, board };
   }
   if (/^\d+\.[A-Z]+$/.test(raw) && /\.(SH|SZ|BJ)$/.test(raw)) {
-    throw new IngestError('USAGE', `Malformed symbol "${input}": A-share codes have 6 digits, e.g. 600000.SH`, {
-      context: { symbol: input },
-    });
+    throw new IngestError(
+      'USAGE',
+      `Malformed symbol "${input}": A-share codes have 6 digits, e.g. 600000.SH`,
+      {
+        context: { symbol: input },
+      },
+    );
   }
   const numericWithSuffix = /^(\d+)\.([A-Z]+)$/.exec(raw);
   if (numericWithSuffix && !NUMERIC_MARKET_SUFFIXES.has(numericWithSuffix[2] as string)) {

@@ -99,9 +99,12 @@ export function planRun(input: PlanInput): Plan {
           // A unit is done when any provider of its chain has it done.
           const done = chain.some((p) => {
             const caps = input.capabilities[p];
-            const there = p === provider ? dataType : caps ? fallbackTypeFor(requested, dataType, caps) : undefined;
+            const there =
+              p === provider ? dataType : caps ? fallbackTypeFor(requested, dataType, caps) : undefined;
             if (!there) return false;
-            const e = input.ledger.get(unitKeyString({ provider: p, dataType: there, symbol, tradeDate: day }));
+            const e = input.ledger.get(
+              unitKeyString({ provider: p, dataType: there, symbol, tradeDate: day }),
+            );
             return e !== undefined && isDone(e.status);
           });
           const key: UnitKey = { provider, dataType, symbol, tradeDate: day };

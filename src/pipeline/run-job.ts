@@ -145,7 +145,8 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
   const factorUnits = byType.get('factors');
   const knownMissing = deps.quarantine?.get(job.symbol);
   if (factorUnits && knownMissing) await recordFailures(factorUnits, knownMissing, 0, deps, signal);
-  else if (factorUnits) writable.push(...(await runFactors(provider, job, factorUnits, fetched, deps, fallbacks, signal)));
+  else if (factorUnits)
+    writable.push(...(await runFactors(provider, job, factorUnits, fetched, deps, fallbacks, signal)));
   // One write and one ledger write for the whole job: fewer, larger transactions.
   await writeAndRecord(writable, deps, signal);
 
@@ -415,7 +416,11 @@ interface Writable {
   attempts: number;
 }
 
-async function writeAndRecord(writable: readonly Writable[], deps: JobDeps, signal: AbortSignal): Promise<void> {
+async function writeAndRecord(
+  writable: readonly Writable[],
+  deps: JobDeps,
+  signal: AbortSignal,
+): Promise<void> {
   if (writable.length === 0) return;
   const units: UnitWrite[] = writable.map((w) => ({ unit: stripPlan(w.unit), rows: w.rows }));
   let lastError: unknown;

@@ -58,8 +58,10 @@ export function validateRows(params: {
     if (s.bidPrices.length !== s.bidVolumes.length || s.askPrices.length !== s.askVolumes.length) {
       fail('price and volume arrays differ in length', s);
     }
-    if (![...s.bidPrices, ...s.askPrices].every((p) => finite(p) && p > 0)) fail('book prices must be positive', s);
-    if (![...s.bidVolumes, ...s.askVolumes].every((v) => finite(v) && v >= 0)) fail('book volumes must be non-negative', s);
+    if (![...s.bidPrices, ...s.askPrices].every((p) => finite(p) && p > 0))
+      fail('book prices must be positive', s);
+    if (![...s.bidVolumes, ...s.askVolumes].every((v) => finite(v) && v >= 0))
+      fail('book volumes must be non-negative', s);
     const bid = s.bidPrices[0];
     const ask = s.askPrices[0];
     if (bid !== undefined && ask !== undefined && bid >= ask)

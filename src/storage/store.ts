@@ -63,7 +63,7 @@ const READ_STATEMENT = /^(select|with|show|describe|desc|explain|summarize|value
 export function splitSqlStatements(sql: string): string[] {
   const statements: string[] = [];
   let current = '';
-  for (let i = 0; i < sql.length; ) {
+  for (let i = 0; i < sql.length;) {
     const c = sql[i] as string;
     const next = sql[i + 1];
     if (c === '-' && next === '-') {

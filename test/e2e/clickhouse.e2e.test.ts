@@ -8,11 +8,25 @@ import { clickHouseTestUrl, randomDatabaseName } from '../support/clickhouse-env
 import { createWorkspace, queryJson, simulatedConfig, type Workspace } from '../support/cli.js';
 
 const url = clickHouseTestUrl();
-const ARGS = ['run', '--symbols', 'ALL', '--start-date', '2025-06-05', '--end-date', '2025-06-07', '--workers', '3', '--log-format', 'plain'];
+const ARGS = [
+  'run',
+  '--symbols',
+  'ALL',
+  '--start-date',
+  '2025-06-05',
+  '--end-date',
+  '2025-06-07',
+  '--workers',
+  '3',
+  '--log-format',
+  'plain',
+];
 const TABLE_SQL: Record<string, string> = {
-  ticks: 'SELECT symbol, ts, seq, price, volume, amount, side, source, trade_date FROM ticks{F} ORDER BY symbol, ts, seq',
+  ticks:
+    'SELECT symbol, ts, seq, price, volume, amount, side, source, trade_date FROM ticks{F} ORDER BY symbol, ts, seq',
   bars: 'SELECT symbol, interval, ts, open, high, low, close, volume, amount, source, trade_date FROM bars{F} ORDER BY symbol, interval, ts',
-  order_book: 'SELECT symbol, ts, bid_prices, bid_volumes, ask_prices, ask_volumes, source, trade_date FROM order_book{F} ORDER BY symbol, ts',
+  order_book:
+    'SELECT symbol, ts, bid_prices, bid_volumes, ask_prices, ask_volumes, source, trade_date FROM order_book{F} ORDER BY symbol, ts',
   factors: 'SELECT symbol, ts, factor, value, source, trade_date FROM factors{F} ORDER BY symbol, factor, ts',
 };
 const workspaces: Workspace[] = [];
@@ -24,13 +38,17 @@ function clickhouseWorkspace(simulated: Record<string, unknown> = {}): Workspace
   const database = randomDatabaseName('tp_e2e');
   databases.push(database);
   const config = simulatedConfig(ws.dbPath, { universe_size: 4, ...simulated });
-  ws.writeConfig({ ...config, storage: { backend: 'clickhouse', clickhouse: { url, database, batch_ms: 200 } } });
+  ws.writeConfig({
+    ...config,
+    storage: { backend: 'clickhouse', clickhouse: { url, database, batch_ms: 200 } },
+  });
   return ws;
 }
 
 async function tables(ws: Workspace, final: boolean): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const [t, sql] of Object.entries(TABLE_SQL)) out[t] = await queryJson(ws, sql.replace('{F}', final ? ' FINAL' : ''));
+  for (const [t, sql] of Object.entries(TABLE_SQL))
+    out[t] = await queryJson(ws, sql.replace('{F}', final ? ' FINAL' : ''));
   return out;
 }
 
@@ -76,7 +94,13 @@ describe.skipIf(url === undefined)('tickpipe run --storage clickhouse', () => {
     const child = ws.spawn([...ARGS, ...cfg]);
     await new Promise<void>((resolve, reject) => {
       child.stdout?.on('data', () => {
-        if (child.output().stdout.split('\n').filter((l) => l.startsWith('ok')).length >= 12) resolve();
+        if (
+          child
+            .output()
+            .stdout.split('\n')
+            .filter((l) => l.startsWith('ok')).length >= 12
+        )
+          resolve();
       });
       child.on('close', () => reject(new Error(`finished before the kill: ${child.output().stdout}`)));
     });

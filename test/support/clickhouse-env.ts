@@ -93,6 +93,17 @@ function insertSpy(fail?: (table: string, attempt: number) => Error | undefined)
     query: client.query.bind(client),
     command: client.command.bind(client),
     close: client.close.bind(client),
+    // Inserts over HTTP go through exec (RowBinary) with a query id naming table and rows.
+    exec: (async (params: Parameters<ClickHouseClientPort['exec']>[0]) => {
+      const m = /^tickpipe-insert-(\w+)-(\d+)-/.exec(params.query_id ?? '');
+      if (m) {
+        const table = m[1] as string;
+        inserts.push({ table, rows: Number(m[2]) });
+        const error = fail?.(table, inserts.filter((i) => i.table === table).length);
+        if (error !== undefined) throw error;
+      }
+      return client.exec(params);
+    }) as ClickHouseClientPort['exec'],
     insert: (async (params: Parameters<ClickHouseClientPort['insert']>[0]) => {
       const table = params.table.split('.').pop()?.replace(/`/g, '') ?? '';
       const rows = Array.isArray(params.values) ? params.values.length : -1;

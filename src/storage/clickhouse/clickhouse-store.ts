@@ -19,6 +19,9 @@
  * - Resources: owns its client (HTTP sockets or the chdb session); `close()` flushes waiting rows
  *   and releases it. The password is passed to the client only, never logged.
  */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { encodeRowBinary } from './row-binary.js';
 import { createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseLogLevel } from '@clickhouse/client';
 import type { ResolvedConfig } from '../../config/schema.js';
@@ -39,7 +42,7 @@ import { decodeQueryResult, encodeLedgerEntry, encodeRowSet, sqlString } from '.
 import { quoteIntervalColumn } from './quote-interval-column.js';
 
 /** The client methods the store uses (a wrapper may stand in, see {@link ClickHouseStoreDeps.wrapClient}). */
-export type ClickHouseClientPort = Pick<ClickHouseClient, 'query' | 'command' | 'insert' | 'close'>;
+export type ClickHouseClientPort = Pick<ClickHouseClient, 'query' | 'command' | 'insert' | 'exec' | 'close'>;
 
 /** Config of {@link createClickHouseStore}: `storage.clickhouse` plus how to connect. */
 export type ClickHouseStoreConfig = ResolvedConfig['storage']['clickhouse'] & {
@@ -360,16 +363,39 @@ export class ClickHouseStore implements Store {
     rows: EncodedRow[],
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const columns = tableColumns(s.flavor, table).map((c) => quoteIdent(c.name));
+    const specs = tableColumns(s.flavor, table);
+    const columns = specs.map((c) => quoteIdent(c.name));
     const started = this.#now();
-    await this.#withRetry(`insert ${rows.length} rows into ${this.#config.database}.${table}`, signal, () =>
-      s.client.insert({
-        table: this.#table(table),
-        columns: columns as [string, ...string[]],
-        values: rows,
-        format: 'JSONEachRow',
-        ...(signal === undefined ? {} : { abort_signal: signal }),
-      }),
+    await this.#withRetry(
+      `insert ${rows.length} rows into ${this.#config.database}.${table}`,
+      signal,
+      async () => {
+        if (s.embedded) {
+          // chdb (ClickHouse 26.x) parses floats exactly and takes JSONEachRow in-process.
+          await s.client.insert({
+            table: this.#table(table),
+            columns: columns as [string, ...string[]],
+            values: rows,
+            format: 'JSONEachRow',
+            ...(signal === undefined ? {} : { abort_signal: signal }),
+          });
+          return;
+        }
+        // Over HTTP: RowBinary, so Float64 values arrive bit-exact (see row-binary.ts).
+        const body = encodeRowBinary(specs, rows);
+        const result = await s.client.exec({
+          query: `INSERT INTO ${this.#table(table)} (${columns.join(', ')}) FORMAT RowBinary`,
+          values: Readable.from([body], { objectMode: false }),
+          // The id names table and row count, for system.query_log and for tests that count inserts.
+          query_id: `tickpipe-insert-${table}-${rows.length}-${randomUUID()}`,
+          ...(signal === undefined ? {} : { abort_signal: signal }),
+        });
+        result.stream.resume();
+        await new Promise<void>((resolve, reject) => {
+          result.stream.once('end', resolve);
+          result.stream.once('error', reject);
+        });
+      },
     );
     this.#logger.debug('clickhouse insert', { table, rows: rows.length, ms: this.#now() - started });
   }
