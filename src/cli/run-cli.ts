@@ -8,6 +8,7 @@ import { configJsonSchema } from '../config/schema.js';
 import { toIngestError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js';
+import { benchCommand } from './commands/bench-command.js';
 import { factorsCommand } from './commands/factors-command.js';
 import { providersCommand } from './commands/providers-command.js';
 import { queryCommand } from './commands/query-command.js';
@@ -144,6 +145,21 @@ Examples:
       .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
       .addHelpText('after', '\nExamples:\n  tickpipe providers\n  tickpipe providers --format json'),
   ).action(async (flags) => set(await providersCommand(flags, io)));
+
+  program
+    .command('bench')
+    .description(
+      'Worker-count benchmark: the pipeline on the simulated market with per-request latency, per worker setting.',
+    )
+    .option('--workers <list>', 'comma list of worker counts and/or auto', '1,2,4,8,16,32,auto')
+    .option('--symbols <n>', 'simulated symbols', '60')
+    .option('--latency-ms <ms>', 'simulated per-request latency', '50')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tickpipe bench\n  tickpipe bench --workers 4,16,auto --symbols 30 --latency-ms 100',
+    )
+    .action(async (flags) => set(await benchCommand(flags, io)));
 
   program
     .command('factors')

@@ -8,7 +8,14 @@ export const CONCRETE_DATA_TYPES = ['ticks', 'bars_1m', 'bars_1d', 'order_book',
 export type ConcreteDataType = (typeof CONCRETE_DATA_TYPES)[number];
 
 /** Every name accepted by `--data-types` and `ingestion.data_types`. */
-export const REQUESTED_DATA_TYPES = ['tick_data', 'order_book', 'factors', 'ticks', 'bars_1m', 'bars_1d'] as const;
+export const REQUESTED_DATA_TYPES = [
+  'tick_data',
+  'order_book',
+  'factors',
+  'ticks',
+  'bars_1m',
+  'bars_1d',
+] as const;
 export type RequestedDataType = (typeof REQUESTED_DATA_TYPES)[number];
 
 /** The default of `--data-types`. */

@@ -4,9 +4,10 @@
  * (retrying by policy, pacing through the gate), validates, writes idempotently, and only then
  * records the ledger. A failure ends only the units it touches; it never throws except on abort.
  */
+import type { FactorInput } from '../factors/compute-factors.js';
 import type { ConcreteDataType } from '../domain/data-type.js';
 import { priceLimits } from '../domain/price-limits.js';
-import type { Bar, BookSnapshot, FactorValue, RowSet, Tick } from '../domain/rows.js';
+import type { FactorValue, RowSet } from '../domain/rows.js';
 import { countRows } from '../domain/rows.js';
 import { isAShare } from '../domain/ticker.js';
 import { IngestError, toErrorData, toIngestError, type ErrorData } from '../errors.js';
@@ -23,18 +24,8 @@ import type { Clock } from './schedule/clock.js';
 import { classifyFailure, decideRetry, type FailureClass } from './schedule/retry-policy.js';
 import { validateRows } from './validate-rows.js';
 
-/** Inputs of the factor computation (matches `computeFactors` of src/factors). */
-export interface FactorComputeInput {
-  symbol: string;
-  tradeDate: string;
-  source: string;
-  ticks?: readonly Tick[];
-  books?: readonly BookSnapshot[];
-  bars1m?: readonly Bar[];
-  prevClose?: number;
-  limitUp?: number;
-  limitDown?: number;
-}
+/** Inputs of the factor computation. */
+export type FactorComputeInput = FactorInput;
 
 /** Everything `runJob` needs. One instance per run, shared by all workers. */
 export interface JobDeps {

@@ -37,8 +37,9 @@ export function validateRows(params: {
   for (const t of rows.ticks ?? []) {
     common(t);
     if (!(t.price > 0) || !finite(t.price)) fail('price must be positive', t);
-    if (!(t.volume >= 0) || !finite(t.amount) || t.amount < 0)
-      fail('volume and amount must be non-negative', t);
+    if (!finite(t.volume) || t.volume < 0 || !finite(t.amount) || t.amount < 0) {
+      fail('volume and amount must be finite and non-negative', t);
+    }
     if (t.side !== 'B' && t.side !== 'S' && t.side !== 'N') fail('side must be B, S or N', t);
   }
   for (const b of rows.bars ?? []) {

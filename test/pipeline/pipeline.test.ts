@@ -63,7 +63,8 @@ describe('pipeline on the simulator (happy path)', () => {
 
     const counts1 = await tableCounts(store);
     expectNoDuplicates(counts1);
-    for (const table of ['ticks', 'bars', 'order_book', 'factors']) expect(counts1[table]?.rows).toBeGreaterThan(0);
+    for (const table of ['ticks', 'bars', 'order_book', 'factors'])
+      expect(counts1[table]?.rows).toBeGreaterThan(0);
     expect(s1.rowsByTable.ticks).toBe(counts1.ticks?.rows);
     expect(s1.rowsByTable.order_book).toBe(counts1.order_book?.rows);
     expect(s1.rowsByTable.factors).toBe(counts1.factors?.rows);
@@ -74,7 +75,9 @@ describe('pipeline on the simulator (happy path)', () => {
     const ledger = await store.readLedger();
     expect(ledger).toHaveLength(units);
     expect(new Set(ledger.map(unitKeyString)).size).toBe(units);
-    expect(ledger.every((e) => e.status === 'ok' && e.provider === 'simulated' && e.runId === s1.runId)).toBe(true);
+    expect(ledger.every((e) => e.status === 'ok' && e.provider === 'simulated' && e.runId === s1.runId)).toBe(
+      true,
+    );
     expect(ledger.reduce((n, e) => n + e.rows, 0)).toBe(s1.rowsWritten);
     // Every slice with rows has its ok ledger entry and vice versa.
     expect([...(await storedSlices(store))].sort()).toEqual(ledger.map(unitKeyString).sort());
@@ -82,7 +85,13 @@ describe('pipeline on the simulator (happy path)', () => {
     // Second run: nothing to do.
     const rec2 = recordingReporter();
     const s2 = await runOnce(loaded, store, rec2);
-    expect(s2).toMatchObject({ unitsPlanned: 0, unitsSkipped: units, unitsOk: 0, symbolsOk: symbols, failedSymbols: [] });
+    expect(s2).toMatchObject({
+      unitsPlanned: 0,
+      unitsSkipped: units,
+      unitsOk: 0,
+      symbolsOk: symbols,
+      failedSymbols: [],
+    });
     expect(rec2.of('job:started')).toEqual([]);
     expect(await tableCounts(store)).toEqual(counts1);
 
@@ -101,7 +110,13 @@ describe('pipeline with injected provider failures', () => {
   it('fail_rate 0.2 with enough attempts: every unit lands exactly once, after retries', async () => {
     const loaded = loadTestConfig({ universeSize: 12, failRate: 0.2, maxAttempts: 12 });
     const reference = createMemoryStore();
-    await runOnce(loadTestConfig({ universeSize: 12 }), reference, recordingReporter(), {}, { requested: ['tick_data'] });
+    await runOnce(
+      loadTestConfig({ universeSize: 12 }),
+      reference,
+      recordingReporter(),
+      {},
+      { requested: ['tick_data'] },
+    );
     const store = createMemoryStore();
     const rec = recordingReporter();
     const s = await runOnce(loaded, store, rec, {}, { requested: ['tick_data'] });
@@ -123,9 +138,15 @@ describe('pipeline with injected provider failures', () => {
   it('fail_rate 0.2 with max_attempts 1: failures are listed per symbol, and a follow-up run completes them', async () => {
     const store = createMemoryStore();
     const rec = recordingReporter();
-    const s1 = await runOnce(loadTestConfig({ universeSize: 12, failRate: 0.2, maxAttempts: 1 }), store, rec, {}, {
-      requested: ['tick_data'],
-    });
+    const s1 = await runOnce(
+      loadTestConfig({ universeSize: 12, failRate: 0.2, maxAttempts: 1 }),
+      store,
+      rec,
+      {},
+      {
+        requested: ['tick_data'],
+      },
+    );
     const units = 12 * DAYS * 3;
     expect(s1.unitsFailed).toBeGreaterThan(0);
     expect(s1.unitsOk + s1.unitsFailed).toBe(units);
@@ -143,13 +164,26 @@ describe('pipeline with injected provider failures', () => {
     }
     const ledger1 = await store.readLedger();
     expect(ledger1.filter((e) => e.status === 'failed')).toHaveLength(s1.unitsFailed);
-    expect(ledger1.filter((e) => e.status === 'failed').every((e) => e.errorCode === 'PROVIDER_UNAVAILABLE')).toBe(true);
+    expect(
+      ledger1.filter((e) => e.status === 'failed').every((e) => e.errorCode === 'PROVIDER_UNAVAILABLE'),
+    ).toBe(true);
 
     const rec2 = recordingReporter();
-    const s2 = await runOnce(loadTestConfig({ universeSize: 12, failRate: 0.2, maxAttempts: 12 }), store, rec2, {}, {
-      requested: ['tick_data'],
+    const s2 = await runOnce(
+      loadTestConfig({ universeSize: 12, failRate: 0.2, maxAttempts: 12 }),
+      store,
+      rec2,
+      {},
+      {
+        requested: ['tick_data'],
+      },
+    );
+    expect(s2).toMatchObject({
+      unitsPlanned: s1.unitsFailed,
+      unitsSkipped: s1.unitsOk,
+      unitsFailed: 0,
+      symbolsOk: 12,
     });
-    expect(s2).toMatchObject({ unitsPlanned: s1.unitsFailed, unitsSkipped: s1.unitsOk, unitsFailed: 0, symbolsOk: 12 });
     const ledger2 = await store.readLedger();
     expect(ledger2).toHaveLength(units);
     expect(ledger2.every((e) => e.status === 'ok')).toBe(true);
@@ -162,21 +196,27 @@ describe('pipeline with injected provider failures', () => {
     const saved: Array<Record<string, number>> = [];
     const store = createMemoryStore();
     const rec = recordingReporter();
-    const s = await runOnce(loaded, store, rec, {
-      makeProvider: (_name, gate) =>
-        wrapProvider(simulatorFor(loaded, gate), {
-          before: () => {
-            calls++;
-            if (calls <= 5) {
-              throw new IngestError('PROVIDER_RATE_LIMITED', '每分钟最多访问该接口100000次', {
-                retryAfterMs: 5,
-                context: { endpoint: 'market', statedLimitPerMinute: 100_000 },
-              });
-            }
-          },
-        }),
-      saveLearnedLimits: (limits) => saved.push(limits),
-    }, { requested: ['bars_1d'] });
+    const s = await runOnce(
+      loaded,
+      store,
+      rec,
+      {
+        makeProvider: (_name, gate) =>
+          wrapProvider(simulatorFor(loaded, gate), {
+            before: () => {
+              calls++;
+              if (calls <= 5) {
+                throw new IngestError('PROVIDER_RATE_LIMITED', '每分钟最多访问该接口100000次', {
+                  retryAfterMs: 5,
+                  context: { endpoint: 'market', statedLimitPerMinute: 100_000 },
+                });
+              }
+            },
+          }),
+        saveLearnedLimits: (limits) => saved.push(limits),
+      },
+      { requested: ['bars_1d'] },
+    );
     expect(s).toMatchObject({ unitsOk: 6 * DAYS, unitsFailed: 0 });
     expect(rec.of('rate-limit:learned')).toEqual([
       { type: 'rate-limit:learned', provider: 'simulated', endpoint: 'market', limit: 100_000 },
@@ -187,40 +227,67 @@ describe('pipeline with injected provider failures', () => {
   });
 
   it('falls back to the next provider of the chain on PROVIDER_UNSUPPORTED', async () => {
-    const loaded = loadTestConfig({ universeSize: 6, yahooEnabled: true, routing: { bars_1d: ['yahoo', 'simulated'] } });
+    const loaded = loadTestConfig({
+      universeSize: 6,
+      yahooEnabled: true,
+      routing: { bars_1d: ['yahoo', 'simulated'] },
+    });
     const store = createMemoryStore();
     const rec = recordingReporter();
     const built: string[] = [];
-    const s = await runOnce(loaded, store, rec, {
-      makeProvider: (name, gate) => {
-        built.push(name);
-        const sim = simulatorFor(loaded, gate);
-        if (name !== 'yahoo') return sim;
-        return wrapProvider(sim, {
-          name: 'yahoo',
-          before: (p) => {
-            if (p.dataType === 'bars_1d') throw new IngestError('PROVIDER_UNSUPPORTED', 'no daily bars here');
-          },
-        });
+    const s = await runOnce(
+      loaded,
+      store,
+      rec,
+      {
+        makeProvider: (name, gate) => {
+          built.push(name);
+          const sim = simulatorFor(loaded, gate);
+          if (name !== 'yahoo') return sim;
+          return wrapProvider(sim, {
+            name: 'yahoo',
+            before: (p) => {
+              if (p.dataType === 'bars_1d')
+                throw new IngestError('PROVIDER_UNSUPPORTED', 'no daily bars here');
+            },
+          });
+        },
       },
-    }, { symbols: ['000001.SZ', '600000.SH', '300750.SZ'], requested: ['bars_1d'] });
+      { symbols: ['000001.SZ', '600000.SH', '300750.SZ'], requested: ['bars_1d'] },
+    );
     expect(built.sort()).toEqual(['simulated', 'yahoo']);
     const units = 3 * DAYS;
-    expect(s).toMatchObject({ unitsOk: units, unitsFailed: 0, unitsUnsupported: 0, symbolsOk: 3, failedSymbols: [] });
+    expect(s).toMatchObject({
+      unitsOk: units,
+      unitsFailed: 0,
+      unitsUnsupported: 0,
+      symbolsOk: 3,
+      failedSymbols: [],
+    });
     const fallbacks = rec.of('unit:fallback');
     expect(fallbacks).toHaveLength(units);
     expect(fallbacks.every((e) => e.unit.provider === 'yahoo' && e.to === 'simulated')).toBe(true);
     const ledger = await store.readLedger();
-    expect(ledger.filter((e) => e.provider === 'yahoo').map((e) => e.status)).toEqual(Array(units).fill('unsupported'));
-    expect(ledger.filter((e) => e.provider === 'simulated').map((e) => e.status)).toEqual(Array(units).fill('ok'));
+    expect(ledger.filter((e) => e.provider === 'yahoo').map((e) => e.status)).toEqual(
+      Array(units).fill('unsupported'),
+    );
+    expect(ledger.filter((e) => e.provider === 'simulated').map((e) => e.status)).toEqual(
+      Array(units).fill('ok'),
+    );
     const sources = await store.query({ sql: 'SELECT source FROM bars' });
     expect(new Set(sources.rows.map((r) => r[0]))).toEqual(new Set(['simulated']));
     expect(sources.rows).toHaveLength(units);
 
     const rec2 = recordingReporter();
-    const s2 = await runOnce(loaded, store, rec2, {
-      makeProvider: (name, gate) => wrapProvider(simulatorFor(loaded, gate), { name }),
-    }, { symbols: ['000001.SZ', '600000.SH', '300750.SZ'], requested: ['bars_1d'] });
+    const s2 = await runOnce(
+      loaded,
+      store,
+      rec2,
+      {
+        makeProvider: (name, gate) => wrapProvider(simulatorFor(loaded, gate), { name }),
+      },
+      { symbols: ['000001.SZ', '600000.SH', '300750.SZ'], requested: ['bars_1d'] },
+    );
     expect(s2).toMatchObject({ unitsPlanned: 0, unitsSkipped: units });
   });
 
@@ -241,16 +308,25 @@ describe('pipeline with injected provider failures', () => {
           capabilities: { ...sim.capabilities, dataTypes: ['bars_1m', 'bars_1d'], tickData: 'bars_1m' },
         });
       };
-      const options = { symbols: ['600000.SH'], requested: ['tick_data'] as RequestedDataType[], range: { start: '2025-06-05', end: '2025-06-05' } };
+      const options = {
+        symbols: ['600000.SH'],
+        requested: ['tick_data'] as RequestedDataType[],
+        range: { start: '2025-06-05', end: '2025-06-05' },
+      };
       return { loaded, makeProvider, options };
     };
 
-    it('serves the ticks unit with the bars provider\'s 1-minute bars', async () => {
+    it("serves the ticks unit with the bars provider's 1-minute bars", async () => {
       const { loaded, makeProvider, options } = setup();
       const store = createMemoryStore();
       const rec = recordingReporter();
       await runOnce(loaded, store, rec, { makeProvider }, options);
-      expect(rec.of('unit:fallback').map((e) => `${e.unit.dataType}->${e.to}`).sort()).toEqual(['bars_1d->yahoo', 'bars_1m->yahoo', 'ticks->yahoo']);
+      expect(
+        rec
+          .of('unit:fallback')
+          .map((e) => `${e.unit.dataType}->${e.to}`)
+          .sort(),
+      ).toEqual(['bars_1d->yahoo', 'bars_1m->yahoo', 'ticks->yahoo']);
       const ledger = await ledgerByUnit(store);
       expect(ledger.get('yahoo|bars_1m|600000.SH|2025-06-05')?.status).toBe('ok');
       expect(ledger.get('simulated|ticks|600000.SH|2025-06-05')?.status).toBe('unsupported');
@@ -293,12 +369,18 @@ describe('pipeline with injected provider failures', () => {
     const loaded = loadTestConfig({ routing: { bars_1d: ['yahoo', 'simulated'] } });
     const built: string[] = [];
     const rec = recordingReporter();
-    const s = await runOnce(loaded, createMemoryStore(), rec, {
-      makeProvider: (name, gate) => {
-        built.push(name);
-        return simulatorFor(loaded, gate);
+    const s = await runOnce(
+      loaded,
+      createMemoryStore(),
+      rec,
+      {
+        makeProvider: (name, gate) => {
+          built.push(name);
+          return simulatorFor(loaded, gate);
+        },
       },
-    }, { symbols: ['600000.SH'], requested: ['bars_1d'] });
+      { symbols: ['600000.SH'], requested: ['bars_1d'] },
+    );
     expect(built).toEqual(['simulated']);
     expect(s).toMatchObject({ unitsOk: DAYS, unitsFailed: 0 });
     expect(rec.of('run:warning').map((e) => e.message)).toContain(
@@ -310,15 +392,21 @@ describe('pipeline with injected provider failures', () => {
     const loaded = loadTestConfig({ universeSize: 6, yahooEnabled: true, routing: { bars_1d: ['yahoo'] } });
     const store = createMemoryStore();
     const rec = recordingReporter();
-    const s = await runOnce(loaded, store, rec, {
-      makeProvider: (name, gate) =>
-        wrapProvider(simulatorFor(loaded, gate), {
-          name,
-          before: () => {
-            throw new IngestError('PROVIDER_UNSUPPORTED', 'no daily bars here');
-          },
-        }),
-    }, { symbols: ['000001.SZ', '600000.SH'], requested: ['bars_1d'] });
+    const s = await runOnce(
+      loaded,
+      store,
+      rec,
+      {
+        makeProvider: (name, gate) =>
+          wrapProvider(simulatorFor(loaded, gate), {
+            name,
+            before: () => {
+              throw new IngestError('PROVIDER_UNSUPPORTED', 'no daily bars here');
+            },
+          }),
+      },
+      { symbols: ['000001.SZ', '600000.SH'], requested: ['bars_1d'] },
+    );
     expect(s).toMatchObject({ unitsOk: 0, unitsUnsupported: 4, unitsFailed: 0, symbolsOk: 0 });
     expect(s.failedSymbols.map((f) => [f.symbol, f.failureClasses])).toEqual([
       ['000001.SZ', ['unsupported']],
@@ -340,15 +428,22 @@ describe('pipeline with injected provider failures', () => {
     const store = createMemoryStore();
     const rec = recordingReporter();
     const symbols = ['000001.SZ', unknown, '600000.SH'];
-    const s = await runOnce(loaded, store, rec, {
-      makeProvider: (_name, gate) =>
-        wrapProvider(simulatorFor(loaded, gate), {
-          before: (p) => {
-            asked.push(p.symbol);
-            if (p.symbol === unknown) throw new IngestError('PROVIDER_NOT_FOUND', `unknown symbol ${p.symbol}`);
-          },
-        }),
-    }, { symbols, requested: ['bars_1d'] });
+    const s = await runOnce(
+      loaded,
+      store,
+      rec,
+      {
+        makeProvider: (_name, gate) =>
+          wrapProvider(simulatorFor(loaded, gate), {
+            before: (p) => {
+              asked.push(p.symbol);
+              if (p.symbol === unknown)
+                throw new IngestError('PROVIDER_NOT_FOUND', `unknown symbol ${p.symbol}`);
+            },
+          }),
+      },
+      { symbols, requested: ['bars_1d'] },
+    );
     expect(asked.filter((x) => x === unknown)).toHaveLength(1);
     expect(s).toMatchObject({ unitsOk: 4, unitsFailed: 2, symbolsOk: 2 });
     expect(s.failedSymbols).toHaveLength(1);
@@ -366,16 +461,22 @@ describe('pipeline with injected provider failures', () => {
     const loaded = loadTestConfig({ workers: 1 });
     const unknown = '000002.SZ';
     const asked: string[] = [];
-    await runOnce(loaded, createMemoryStore(), recordingReporter(), {
-      makeProvider: (_name, gate) =>
-        wrapProvider(simulatorFor(loaded, gate), {
-          before: (p) => {
-            if (p.symbol !== unknown) return;
-            asked.push(p.dataType);
-            throw new IngestError('PROVIDER_NOT_FOUND', `unknown symbol ${p.symbol}`);
-          },
-        }),
-    }, { symbols: [unknown], requested: ['tick_data'] });
+    await runOnce(
+      loaded,
+      createMemoryStore(),
+      recordingReporter(),
+      {
+        makeProvider: (_name, gate) =>
+          wrapProvider(simulatorFor(loaded, gate), {
+            before: (p) => {
+              if (p.symbol !== unknown) return;
+              asked.push(p.dataType);
+              throw new IngestError('PROVIDER_NOT_FOUND', `unknown symbol ${p.symbol}`);
+            },
+          }),
+      },
+      { symbols: [unknown], requested: ['tick_data'] },
+    );
     expect(asked).toHaveLength(1);
   });
 });
@@ -387,32 +488,49 @@ describe('pipeline validation', () => {
     const asked: string[] = [];
     const store = createMemoryStore();
     const rec = recordingReporter();
-    const s = await runOnce(loaded, store, rec, {
-      makeProvider: (_name, gate) =>
-        wrapProvider(simulatorFor(loaded, gate), {
-          before: (p) => {
-            asked.push(p.symbol);
-          },
-          transform: (p, result) => {
-            if (p.symbol !== bad) return result;
-            const byDate = new Map(
-              [...result.byDate].map(([d, rows]) => {
-                const books = [...(rows.books ?? [])];
-                const first = books[0];
-                if (first) books[0] = { ...first, bidPrices: [first.askPrices[0] ?? 1, ...first.bidPrices.slice(1)] };
-                return [d, { ...rows, books }];
-              }),
-            );
-            return { ...result, byDate };
-          },
-        }),
-    }, { symbols: ['000001.SZ', bad], requested: ['order_book'] });
+    const s = await runOnce(
+      loaded,
+      store,
+      rec,
+      {
+        makeProvider: (_name, gate) =>
+          wrapProvider(simulatorFor(loaded, gate), {
+            before: (p) => {
+              asked.push(p.symbol);
+            },
+            transform: (p, result) => {
+              if (p.symbol !== bad) return result;
+              const byDate = new Map(
+                [...result.byDate].map(([d, rows]) => {
+                  const books = [...(rows.books ?? [])];
+                  const first = books[0];
+                  if (first)
+                    books[0] = {
+                      ...first,
+                      bidPrices: [first.askPrices[0] ?? 1, ...first.bidPrices.slice(1)],
+                    };
+                  return [d, { ...rows, books }];
+                }),
+              );
+              return { ...result, byDate };
+            },
+          }),
+      },
+      { symbols: ['000001.SZ', bad], requested: ['order_book'] },
+    );
     expect(s).toMatchObject({ unitsOk: DAYS, unitsFailed: DAYS, symbolsOk: 1 });
     expect(s.failedSymbols.map((f) => [f.symbol, f.failureClasses])).toEqual([[bad, ['validation']]]);
     expect(asked.filter((x) => x === bad)).toHaveLength(DAYS);
     expect(rec.of('unit:retrying')).toEqual([]);
     const failed = rec.of('unit:failed');
-    expect(failed.every((e) => e.unit.symbol === bad && e.error.code === 'DATA_INVALID' && e.error.message.includes('crossed book'))).toBe(true);
+    expect(
+      failed.every(
+        (e) =>
+          e.unit.symbol === bad &&
+          e.error.code === 'DATA_INVALID' &&
+          e.error.message.includes('crossed book'),
+      ),
+    ).toBe(true);
     const rows = await store.query({ sql: `SELECT symbol FROM order_book WHERE symbol = '${bad}'` });
     expect(rows.rows).toEqual([]);
     const ledger = await store.readLedger({ filter: { symbols: [bad] } });
@@ -456,8 +574,13 @@ describe('pipeline interruption', () => {
     expectNoDuplicates(await tableCounts(store));
 
     const rec2 = recordingReporter();
-    const s2 = await runOnce(loaded, store, rec2, { }, {});
-    expect(s2).toMatchObject({ interrupted: false, unitsSkipped: done, unitsPlanned: units - done, unitsFailed: 0 });
+    const s2 = await runOnce(loaded, store, rec2, {}, {});
+    expect(s2).toMatchObject({
+      interrupted: false,
+      unitsSkipped: done,
+      unitsPlanned: units - done,
+      unitsFailed: 0,
+    });
     expect(s2.unitsOk).toBe(units - done);
     expect(await tableCounts(store)).toEqual(refCounts);
     const ledger2 = await store.readLedger();
@@ -485,7 +608,8 @@ describe('pipeline with a failing store', () => {
         for (const u of units) written.add(unitKeyString(u.unit));
       },
       beforeWriteLedger: (entries) => {
-        for (const e of entries) if (isDone(e.status) && !written.has(unitKeyString(e))) violations.push(unitKeyString(e));
+        for (const e of entries)
+          if (isDone(e.status) && !written.has(unitKeyString(e))) violations.push(unitKeyString(e));
       },
     });
     const rec = recordingReporter();
@@ -509,7 +633,9 @@ describe('pipeline with a failing store', () => {
     const s = await runOnce(loaded, store, rec);
     const units = 4 * DAYS * DEFAULT_UNITS;
     expect(s).toMatchObject({ unitsOk: 0, unitsFailed: units, symbolsOk: 0 });
-    expect(rec.of('unit:failed').every((e) => e.error.code === 'STORAGE_FAILED' && e.status === 'failed')).toBe(true);
+    expect(
+      rec.of('unit:failed').every((e) => e.error.code === 'STORAGE_FAILED' && e.status === 'failed'),
+    ).toBe(true);
     const ledger = await store.readLedger();
     expect(ledger).toHaveLength(units);
     expect(ledger.filter((e) => isDone(e.status))).toEqual([]);
@@ -526,18 +652,24 @@ describe('pipeline concurrency', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const rec = recordingReporter();
-    const s = await runOnce(loaded, createMemoryStore(), rec, {
-      makeProvider: (_name, gate) =>
-        wrapProvider(simulatorFor(loaded, gate), {
-          before: () => {
-            inFlight++;
-            maxInFlight = Math.max(maxInFlight, inFlight);
-          },
-          after: () => {
-            inFlight--;
-          },
-        }),
-    }, { requested: ['tick_data'] });
+    const s = await runOnce(
+      loaded,
+      createMemoryStore(),
+      rec,
+      {
+        makeProvider: (_name, gate) =>
+          wrapProvider(simulatorFor(loaded, gate), {
+            before: () => {
+              inFlight++;
+              maxInFlight = Math.max(maxInFlight, inFlight);
+            },
+            after: () => {
+              inFlight--;
+            },
+          }),
+      },
+      { requested: ['tick_data'] },
+    );
     expect(s.unitsFailed).toBe(0);
     expect(maxInFlight).toBeLessThanOrEqual(workers);
     expect(maxInFlight).toBeGreaterThanOrEqual(2);
@@ -552,26 +684,32 @@ describe('pipeline concurrency', () => {
     let inFlight = 0;
     let rateLimited = 0;
     const rec = recordingReporter();
-    const s = await runOnce(loaded, createMemoryStore(), rec, {
-      makeProvider: (_name, gate) =>
-        wrapProvider(simulatorFor(loaded, gate), {
-          before: async (p) => {
-            // Like a real provider: pace through the gate before "sending" the request.
-            await gate.acquire({ provider: 'simulated', endpoint: 'market', signal: p.signal });
-            inFlight++;
-            if (inFlight > allowed) {
-              rateLimited++;
-              throw new IngestError('PROVIDER_RATE_LIMITED', 'too many concurrent requests (test)', {
-                retryAfterMs: 10,
-                context: { endpoint: 'market' },
-              });
-            }
-          },
-          after: () => {
-            inFlight--;
-          },
-        }),
-    }, { requested: ['tick_data'] });
+    const s = await runOnce(
+      loaded,
+      createMemoryStore(),
+      rec,
+      {
+        makeProvider: (_name, gate) =>
+          wrapProvider(simulatorFor(loaded, gate), {
+            before: async (p) => {
+              // Like a real provider: pace through the gate before "sending" the request.
+              await gate.acquire({ provider: 'simulated', endpoint: 'market', signal: p.signal });
+              inFlight++;
+              if (inFlight > allowed) {
+                rateLimited++;
+                throw new IngestError('PROVIDER_RATE_LIMITED', 'too many concurrent requests (test)', {
+                  retryAfterMs: 10,
+                  context: { endpoint: 'market' },
+                });
+              }
+            },
+            after: () => {
+              inFlight--;
+            },
+          }),
+      },
+      { requested: ['tick_data'] },
+    );
     expect(s.unitsFailed).toBe(0);
     expect(s.unitsOk).toBe(12 * DAYS * 3);
     expect(rateLimited).toBeGreaterThan(0);

@@ -5,7 +5,7 @@ import { createFakeClock } from './clock.js';
 describe('AdaptiveConcurrency', () => {
   it('grows by one per healthy window of `limit` successes, up to max', () => {
     const clock = createFakeClock();
-    const ac = new AdaptiveConcurrency({ min: 1, max: 6, clock });
+    const ac = new AdaptiveConcurrency({ min: 1, max: 6, clock, slowStart: false });
     expect(ac.limit).toBe(2);
     const seen: number[] = [];
     for (let i = 0; i < 100; i++) {
@@ -15,6 +15,21 @@ describe('AdaptiveConcurrency', () => {
     expect(seen.slice(0, 6)).toEqual([2, 3, 3, 3, 4, 4]);
     expect(ac.limit).toBe(6);
     expect(Math.max(...seen)).toBe(6);
+  });
+
+  it('doubles per healthy window in slow start, then grows by one after the first decrease', async () => {
+    const clock = createFakeClock();
+    const ac = new AdaptiveConcurrency({ min: 1, max: 64, clock, cooldownMs: 1_000 });
+    const grow = () => {
+      const before = ac.limit;
+      for (let i = 0; i < before; i++) ac.onSuccess(100);
+      return ac.limit;
+    };
+    expect([grow(), grow(), grow(), grow(), grow()]).toEqual([4, 8, 16, 32, 64]);
+    ac.onRateLimited();
+    expect(ac.limit).toBe(32);
+    await clock.advance(1_000);
+    expect([grow(), grow()]).toEqual([33, 34]);
   });
 
   it('halves on a rate-limit answer, once per cool-down, never below min', async () => {
@@ -35,7 +50,7 @@ describe('AdaptiveConcurrency', () => {
 
   it('halves when more than 10% of a window failed', async () => {
     const clock = createFakeClock();
-    const ac = new AdaptiveConcurrency({ min: 1, max: 64, initial: 20, clock });
+    const ac = new AdaptiveConcurrency({ min: 1, max: 64, initial: 20, clock, slowStart: false });
     for (let i = 0; i < 18; i++) ac.onSuccess(100);
     ac.onError();
     expect(ac.limit).toBe(20);
@@ -48,7 +63,7 @@ describe('AdaptiveConcurrency', () => {
 
   it('halves when latency grows beyond twice the baseline', async () => {
     const clock = createFakeClock();
-    const ac = new AdaptiveConcurrency({ min: 1, max: 64, initial: 8, clock });
+    const ac = new AdaptiveConcurrency({ min: 1, max: 64, initial: 8, clock, slowStart: false });
     for (let i = 0; i < 8; i++) ac.onSuccess(100);
     expect(ac.limit).toBe(9);
     for (let i = 0; i < 9; i++) ac.onSuccess(350);
@@ -74,7 +89,14 @@ describe('AdaptiveConcurrency', () => {
 
   it('spaces increases by increaseEveryMs', async () => {
     const clock = createFakeClock();
-    const ac = new AdaptiveConcurrency({ min: 1, max: 64, initial: 2, clock, increaseEveryMs: 1_000 });
+    const ac = new AdaptiveConcurrency({
+      min: 1,
+      max: 64,
+      initial: 2,
+      clock,
+      increaseEveryMs: 1_000,
+      slowStart: false,
+    });
     for (let i = 0; i < 50; i++) ac.onSuccess(10);
     expect(ac.limit).toBe(3);
     await clock.advance(1_000);

@@ -18,12 +18,17 @@ export interface AdaptiveConcurrencyOptions {
   maxErrorRate?: number;
   /** Window mean latency above this multiple of the baseline halves the limit. Default 2. */
   maxLatencyGrowth?: number;
+  /** Double (instead of +1) per healthy window until the first decrease. Default true. */
+  slowStart?: boolean;
 }
 
 /**
  * AIMD concurrency for `--workers auto`. Outcomes are judged in windows of `limit` requests:
  * a healthy window (error share <= `maxErrorRate`, mean latency <= `maxLatencyGrowth` × the
- * baseline) adds 1; an unhealthy one halves the limit; a rate-limit answer halves it at once.
+ * baseline) adds 1 — or, in slow start (until the first decrease), doubles the limit, so a run
+ * reaches a large healthy worker count in a few windows instead of one window per worker
+ * (additive-only growth reached 0.75× the best fixed count on the worker benchmark); an
+ * unhealthy window halves the limit; a rate-limit answer halves it at once.
  * The baseline is an EWMA of the best latencies: it follows improvements fast and drifts up
  * only slowly, so queueing at the provider shows up as growth. After a decrease, a cool-down
  * holds the limit so that a burst of answers from requests already in flight halves it once.
@@ -44,6 +49,7 @@ export class AdaptiveConcurrency {
   #windowLatencySumMs = 0;
   #lastIncreaseMs = -Infinity;
   #lastDecreaseMs = -Infinity;
+  #slowStart: boolean;
 
   constructor(options: AdaptiveConcurrencyOptions) {
     const { min, max } = options;
@@ -58,6 +64,7 @@ export class AdaptiveConcurrency {
     this.#maxErrorRate = options.maxErrorRate ?? 0.1;
     this.#maxLatencyGrowth = options.maxLatencyGrowth ?? 2;
     this.#limit = this.#clamp(Math.floor(options.initial ?? 2));
+    this.#slowStart = options.slowStart ?? true;
   }
 
   /** Current limit: how many units may be in flight. */
@@ -114,7 +121,7 @@ export class AdaptiveConcurrency {
     if (nowMs - this.#lastDecreaseMs < this.#cooldownMs) return;
     if (nowMs - this.#lastIncreaseMs < this.#increaseEveryMs) return;
     if (this.#limit < this.#max) {
-      this.#limit++;
+      this.#limit = this.#clamp(this.#slowStart ? this.#limit * 2 : this.#limit + 1);
       this.#lastIncreaseMs = nowMs;
     }
   }
@@ -125,5 +132,6 @@ export class AdaptiveConcurrency {
     if (nowMs - this.#lastDecreaseMs < this.#cooldownMs) return;
     this.#limit = this.#clamp(Math.floor(this.#limit * 0.5));
     this.#lastDecreaseMs = nowMs;
+    this.#slowStart = false;
   }
 }

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { systemClock } from '../../pipeline/schedule/clock.js';
 import type { ResolvedConfig } from '../../config/schema.js';
 import {
   assertCalendarCovers,
@@ -44,15 +44,6 @@ const DATA_TYPES = [
 ] as const satisfies readonly ConcreteDataType[];
 type SimulatedDataType = (typeof DATA_TYPES)[number];
 
-async function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await delay(ms, undefined, { signal });
-  } catch (error) {
-    throwIfAborted(signal);
-    throw error;
-  }
-}
-
 /**
  * The built-in deterministic A-share market (SPEC §4 "simulated"). Every row is a pure function of
  * (seed, symbol, trade date): the same in every run, whatever else is fetched and in what order.
@@ -67,7 +58,7 @@ export function createSimulatedProvider(
   options: SimulatedProviderOptions = {},
 ): Provider {
   const { seed } = config;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? systemClock.sleep;
   const cache = createLruCache<SessionDay>(options.cacheEntries ?? 32);
   // A path is ~6 KB per symbol and saves re-walking the calendar for each of its days.
   const paths = createLruCache<DailyPath>(1024);

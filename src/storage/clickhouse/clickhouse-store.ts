@@ -19,6 +19,7 @@
  * - Resources: owns its client (HTTP sockets or the chdb session); `close()` flushes waiting rows
  *   and releases it. The password is passed to the client only, never logged.
  */
+import { systemClock } from '../../pipeline/schedule/clock.js';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { encodeRowBinary } from './row-binary.js';
@@ -87,20 +88,6 @@ function sliceFilterOf(part: BatchPart<ClickHouseTable, EncodedRow>): SliceFilte
 const OFF_LOG_LEVEL: ClickHouseLogLevel = 127 as ClickHouseLogLevel;
 const RETRY_BASE_MS = 200;
 
-const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new IngestError('ABORTED', 'aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new IngestError('ABORTED', 'aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 /** Creates a ClickHouse store; nothing connects until the first call (`init()` or any other). */
 export function createClickHouseStore(config: ClickHouseStoreConfig, deps: ClickHouseStoreDeps = {}): Store {
   return new ClickHouseStore(config, deps);
@@ -131,7 +118,7 @@ export class ClickHouseStore implements Store {
     this.#deps = deps;
     this.#logger = deps.logger ?? silentLogger;
     this.#now = deps.now ?? Date.now;
-    this.#sleep = deps.sleep ?? defaultSleep;
+    this.#sleep = deps.sleep ?? systemClock.sleep;
   }
 
   /** Server version and schema flavor (after init), for reports and tests. */
