@@ -212,7 +212,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
 
     const concurrency =
       options.workers === 'auto'
-        ? new AdaptiveConcurrency({ min: 1, max: options.maxWorkers, clock: deps.clock })
+        ? new AdaptiveConcurrency({ min: 1, max: options.maxWorkers, initial: 4, maxLatencyGrowth: 3, clock: deps.clock })
         : undefined;
     const fixedWorkers = options.workers === 'auto' ? 0 : options.workers;
     const breakers = new Map(
