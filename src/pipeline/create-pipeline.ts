@@ -212,7 +212,13 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
 
     const concurrency =
       options.workers === 'auto'
-        ? new AdaptiveConcurrency({ min: 1, max: options.maxWorkers, initial: 4, maxLatencyGrowth: 3, clock: deps.clock })
+        ? new AdaptiveConcurrency({
+            min: 1,
+            max: options.maxWorkers,
+            initial: 4,
+            maxLatencyGrowth: 3,
+            clock: deps.clock,
+          })
         : undefined;
     const fixedWorkers = options.workers === 'auto' ? 0 : options.workers;
     const breakers = new Map(
@@ -231,8 +237,10 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
     const rowsByTable: Record<string, number> = {};
     const counts = { ok: 0, empty: 0, failed: 0, unsupported: 0, rows: 0, done: 0 };
     const pendingBySymbol = new Map<Ticker, number>();
-    for (const j of plan.jobs)
-      pendingBySymbol.set(j.symbol, (pendingBySymbol.get(j.symbol) ?? 0) + j.units.length);
+    // By the units' symbols: a whole-market job holds many symbols.
+    for (const u of plan.jobs.flatMap((j) => j.units)) {
+      pendingBySymbol.set(u.symbol, (pendingBySymbol.get(u.symbol) ?? 0) + 1);
+    }
     const addFailure = (symbol: Ticker, reason: string, cls: string) => {
       const f = failures.get(symbol) ?? { reasons: new Set<string>(), classes: new Set<string>() };
       f.reasons.add(reason);

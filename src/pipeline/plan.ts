@@ -25,6 +25,11 @@ export interface Job {
   /** Ascending trading days covered by the job. */
   tradeDates: string[];
   units: PlannedUnit[];
+  /**
+   * A whole-market job (`symbol` is `*`): one trading day of one data type for every symbol of
+   * `units`, fetched with `Provider.fetchMarketDay` in one call.
+   */
+  market?: boolean;
 }
 
 /** A unit no provider in its chain can serve. */
@@ -127,7 +132,7 @@ export function planRun(input: PlanInput): Plan {
     }
   }
 
-  const jobs: Job[] = [];
+  const jobs: Job[] = planMarketJobs(byProviderSymbol, input);
   for (const [psKey, byDay] of byProviderSymbol) {
     const [provider, symbol] = psKey.split('|') as [string, string];
     const caps = input.capabilities[provider] as ProviderCapabilities;
@@ -180,6 +185,54 @@ export function planRun(input: PlanInput): Plan {
     unitCount: jobs.reduce((n, j) => n + j.units.length, 0),
     symbols: [...input.symbols],
   };
+}
+
+/**
+ * Moves units of a provider's whole-market data types out of the per-symbol map into one job
+ * per trading day, when that takes fewer provider calls (e.g. daily bars of ALL for a month:
+ * 22 calls instead of one per symbol).
+ */
+function planMarketJobs(byProviderSymbol: Map<string, Map<string, PlannedUnit[]>>, input: PlanInput): Job[] {
+  const jobs: Job[] = [];
+  for (const provider of new Set([...byProviderSymbol.keys()].map((k) => k.split('|')[0] as string))) {
+    const caps = input.capabilities[provider];
+    for (const dataType of caps?.marketDayDataTypes ?? []) {
+      const maxDays = caps?.maxDaysPerFetch[dataType] ?? 1;
+      const byDate = new Map<string, PlannedUnit[]>();
+      let perSymbolCalls = 0;
+      for (const [psKey, byDay] of byProviderSymbol) {
+        if (!psKey.startsWith(`${provider}|`)) continue;
+        let days = 0;
+        for (const [day, units] of byDay) {
+          const u = units.find((x) => x.dataType === dataType);
+          if (!u) continue;
+          days++;
+          byDate.set(day, [...(byDate.get(day) ?? []), u]);
+        }
+        perSymbolCalls += Math.ceil(days / maxDays);
+      }
+      if (byDate.size === 0 || byDate.size >= perSymbolCalls) continue;
+      for (const [psKey, byDay] of byProviderSymbol) {
+        if (!psKey.startsWith(`${provider}|`)) continue;
+        for (const [day, units] of byDay) {
+          const rest = units.filter((x) => x.dataType !== dataType);
+          if (rest.length > 0) byDay.set(day, rest);
+          else byDay.delete(day);
+        }
+      }
+      for (const [day, units] of [...byDate].sort(([a], [b]) => b.localeCompare(a))) {
+        jobs.push({
+          id: `${provider}:*:${day}:${dataType}`,
+          provider,
+          symbol: '*',
+          tradeDates: [day],
+          units,
+          market: true,
+        });
+      }
+    }
+  }
+  return jobs;
 }
 
 /** Latest ledger entry per unit key. */

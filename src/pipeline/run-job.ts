@@ -71,6 +71,11 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
     tradeDates: job.tradeDates,
   });
 
+  if (job.market) {
+    await runMarketJob(provider, job, deps, signal);
+    return;
+  }
+
   const quarantined = deps.quarantine?.get(job.symbol);
   if (quarantined) {
     await recordFailures(job.units, quarantined, 0, deps, signal);
@@ -142,6 +147,40 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
   await writeAndRecord(writable, deps, signal);
 
   // Units the provider could not serve go to the next provider of their routing chain.
+  if (fallbacks.length > 0 && !signal.aborted) {
+    for (const group of groupFallbacks(fallbacks)) await runJob(group, deps, signal);
+  }
+}
+
+/**
+ * A whole-market job: one call returns one trading day of a data type for every symbol; each
+ * unit gets its symbol's rows, or is confirmed empty when the symbol did not trade that day.
+ */
+async function runMarketJob(provider: Provider, job: Job, deps: JobDeps, signal: AbortSignal): Promise<void> {
+  const first = job.units[0];
+  const tradeDate = job.tradeDates[0];
+  if (!first || !tradeDate || !provider.fetchMarketDay) return;
+  const { dataType } = first;
+  const fetchMarketDay = provider.fetchMarketDay.bind(provider);
+  const outcome = await withRetry(provider, dataType, job, deps, signal, () =>
+    fetchMarketDay({ dataType, tradeDate, signal }),
+  );
+  const fallbacks: PlannedUnit[] = [];
+  if (!outcome.ok) {
+    await failOrFallback(job.units, outcome.error, outcome.attempts, deps, fallbacks, signal);
+  } else {
+    const writable: Writable[] = [];
+    for (const unit of job.units) {
+      const rows = outcome.result.get(unit.symbol) ?? {};
+      try {
+        validateRows({ rows, dataType, symbol: unit.symbol, tradeDate, source: provider.name });
+        writable.push({ unit, rows: onlyRowsOf(dataType, rows), attempts: outcome.attempts });
+      } catch (e) {
+        await recordFailures([unit], toErrorData(e), outcome.attempts, deps, signal);
+      }
+    }
+    await writeAndRecord(writable, deps, signal);
+  }
   if (fallbacks.length > 0 && !signal.aborted) {
     for (const group of groupFallbacks(fallbacks)) await runJob(group, deps, signal);
   }
@@ -235,7 +274,7 @@ function isUnsupported(error: IngestError): boolean {
 }
 
 /** Fetches one data type for the job's dates, retrying by policy. */
-async function fetchWithRetry(
+function fetchWithRetry(
   provider: Provider,
   dataType: ConcreteDataType,
   job: Job,
@@ -243,6 +282,20 @@ async function fetchWithRetry(
   deps: JobDeps,
   signal: AbortSignal,
 ): Promise<FetchOutcome> {
+  return withRetry(provider, dataType, job, deps, signal, () =>
+    provider.fetch({ dataType, symbol: job.symbol, tradeDates: dates, signal }),
+  );
+}
+
+/** Runs a provider call under the retry policy, the breaker and the gate feedback. */
+async function withRetry<T>(
+  provider: Provider,
+  dataType: ConcreteDataType,
+  job: Job,
+  deps: JobDeps,
+  signal: AbortSignal,
+  call: () => Promise<T>,
+): Promise<{ ok: true; result: T; attempts: number } | { ok: false; error: IngestError; attempts: number }> {
   let attempts = 0;
   let rateLimited = 0;
   const breaker = deps.breakers?.get(provider.name);
@@ -253,7 +306,7 @@ async function fetchWithRetry(
     try {
       await breaker?.beforeRequest(signal);
       deps.countRequest?.(provider.name);
-      const result = await provider.fetch({ dataType, symbol: job.symbol, tradeDates: dates, signal });
+      const result = await call();
       breaker?.onSuccess();
       deps.concurrency?.onSuccess(deps.clock.now() - started);
       return { ok: true, result, attempts };
@@ -386,8 +439,12 @@ function groupFallbacks(units: readonly PlannedUnit[]): Job[] {
   // next provider's bars_1m): do it once.
   const unique = new Map(units.map((u) => [unitKeyString(u), u]));
   const byProvider = new Map<string, PlannedUnit[]>();
-  for (const u of unique.values()) byProvider.set(u.provider, [...(byProvider.get(u.provider) ?? []), u]);
-  return [...byProvider].map(([provider, list]) => {
+  for (const u of unique.values()) {
+    const k = `${u.provider}|${u.symbol}`;
+    byProvider.set(k, [...(byProvider.get(k) ?? []), u]);
+  }
+  return [...byProvider.values()].map((list) => {
+    const provider = (list[0] as PlannedUnit).provider;
     const dates = [...new Set(list.map((u) => u.tradeDate))].sort();
     const symbol = (list[0] as PlannedUnit).symbol;
     return {

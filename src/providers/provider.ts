@@ -39,6 +39,11 @@ export interface ProviderCapabilities {
   endpoints: readonly EndpointInfo[];
   /** Free-text notes for `tickpipe providers` (look-back limits, units, quirks). */
   notes: readonly string[];
+  /**
+   * Data types `fetchMarketDay` serves: one call returns a whole trading day for every symbol
+   * (Tushare `daily` with `trade_date` alone). The planner uses it when it needs fewer calls.
+   */
+  marketDayDataTypes?: readonly ConcreteDataType[];
 }
 
 /** Parameters of {@link Provider.fetch}. */
@@ -72,6 +77,16 @@ export interface Provider {
   tradingDays(params: { range: DateRange; symbol?: Ticker; signal: AbortSignal }): Promise<string[]>;
   /** Fetches one unit. Throws an `IngestError` when the whole call failed. */
   fetch(params: FetchParams): Promise<FetchResult>;
+  /**
+   * Fetches one trading day of a data type for the whole market (see
+   * `ProviderCapabilities.marketDayDataTypes`): row sets by symbol; a symbol missing from the
+   * map did not trade that day (confirmed empty).
+   */
+  fetchMarketDay?(params: {
+    dataType: ConcreteDataType;
+    tradeDate: string;
+    signal: AbortSignal;
+  }): Promise<Map<Ticker, RowSet>>;
   /** Releases the provider's own resources. */
   close(): Promise<void>;
 }

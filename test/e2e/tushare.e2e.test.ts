@@ -69,6 +69,8 @@ describe('tushare provider through the CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
 
+    // Daily bars of ALL come from the whole-market form: one `daily` call per trading day.
+    expect(emu.state.requests.filter((q) => q.apiName === 'daily')).toHaveLength(4);
     const symbols = await queryJson(ws, 'SELECT DISTINCT symbol FROM bars ORDER BY symbol');
     expect(symbols.map((s) => s.symbol)).toEqual(
       listed.filter((s) =>

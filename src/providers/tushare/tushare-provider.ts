@@ -44,6 +44,11 @@ export interface TushareProvider extends Provider {
    * symbol that traded, with its bar and `prevClose`. One request instead of one per symbol.
    */
   dailyMarket(params: { tradeDate: string; signal: AbortSignal }): Promise<Map<Ticker, RowSet>>;
+  fetchMarketDay(params: {
+    dataType: ConcreteDataType;
+    tradeDate: string;
+    signal: AbortSignal;
+  }): Promise<Map<Ticker, RowSet>>;
 }
 
 const MINUTE_FIELDS = ['ts_code', 'trade_time', 'open', 'high', 'low', 'close', 'vol', 'amount'] as const;
@@ -236,6 +241,7 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
       dataTypes: SERVED,
       tickData: 'bars_1m',
       maxDaysPerFetch: { bars_1m: 30, bars_1d: 250, order_book: 1 },
+      marketDayDataTypes: ['bars_1d'],
       endpoints: [
         endpoint('stock_basic', 'universe; one call per list_status'),
         endpoint('trade_cal', 'SSE calendar; cached per run'),
@@ -344,6 +350,36 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
         out.set(symbol, { bars: [bar], ...(prevClose === undefined ? {} : { prevClose }) });
       }
       return out;
+    },
+
+    async fetchMarketDay({ dataType, tradeDate, signal }) {
+      if (dataType !== 'bars_1d') {
+        throw new IngestError('PROVIDER_UNSUPPORTED', `Tushare has no whole-market form for ${dataType}`, {
+          retryable: false,
+        });
+      }
+      const market = await this.dailyMarket({ tradeDate, signal });
+      // adj_factor also has a whole-market form: one more call for every symbol of the day.
+      const table = await client.query({
+        api: 'adj_factor',
+        params: { trade_date: compactDate(tradeDate) },
+        fields: ['ts_code', 'trade_date', 'adj_factor'],
+        signal,
+      });
+      if (table.rows.length >= TUSHARE_ROW_CAPS.adj_factor || table.hasMore) {
+        throw new IngestError(
+          'PROVIDER_BAD_RESPONSE',
+          `Tushare "adj_factor" returned ${table.rows.length} rows for the whole market on ${tradeDate} (cap ${TUSHARE_ROW_CAPS.adj_factor}); the answer may be truncated`,
+          { retryable: false, context: { provider: 'tushare', endpoint: 'adj_factor', tradeDate } },
+        );
+      }
+      for (const row of table.rows) {
+        const symbol = row['ts_code'];
+        const rows = typeof symbol === 'string' ? market.get(symbol) : undefined;
+        // Factors of symbols without a bar (suspended) are left out: the unit is confirmed empty.
+        if (rows && typeof symbol === 'string') rows.adjFactors = [adjFactorFromRow(row, symbol)];
+      }
+      return market;
     },
 
     async close() {},
