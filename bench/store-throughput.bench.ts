@@ -8,6 +8,7 @@
  * Rows: ~200k ticks and ~200k 10-level books from the simulated market.
  * Run: `npx tsx bench/store-throughput.bench.ts [ticks=200000] [books=200000]`.
  */
+import { loadChdb } from '../src/storage/clickhouse/clickhouse-store.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -302,7 +303,7 @@ async function main(): Promise<void> {
     pairs.push({ backend: `duckdb (file, best of ${DUCKDB_ROUNDS})`, store: duckStore, raw: duckRaw });
 
     try {
-      const chdb = await import('chdb/connection');
+      const chdb = await loadChdb();
       const chdbPath = join(dir, 'chdb');
       const suffix = randomBytes(3).toString('hex');
       const chStore = await storeRun(

@@ -101,6 +101,20 @@ interface Session {
   embedded: boolean;
 }
 
+/** The part of `chdb/connection` the store uses. */
+export interface ChdbConnectionModule {
+  createChdbConnection(params: { path: string }): unknown;
+}
+
+/**
+ * Loads chdb, an optional package (546 MB, Linux x64 and macOS builds only; the test script
+ * installs it). The specifier is a variable so that compiling does not need chdb's types.
+ */
+export async function loadChdb(): Promise<ChdbConnectionModule> {
+  const specifier = 'chdb/connection';
+  return (await import(specifier)) as ChdbConnectionModule;
+}
+
 /** See the module comment. */
 export class ClickHouseStore implements Store {
   readonly kind = 'clickhouse';
@@ -272,9 +286,9 @@ export class ClickHouseStore implements Store {
     let client: ClickHouseClientPort;
     let bootstrap: ClickHouseClientPort;
     if (typeof cfg.connection === 'object') {
-      let chdb: typeof import('chdb/connection');
+      let chdb: ChdbConnectionModule;
       try {
-        chdb = await import('chdb/connection');
+        chdb = await loadChdb();
       } catch (cause) {
         throw new IngestError(
           'CONFIG_INVALID',
