@@ -12,6 +12,7 @@
  * requests the server saw in any sliding window vs the limit (target: never over), refusals.
  * Run: `npx tsx bench/rate-limit.bench.ts [runSeconds=20]`.
  */
+import { gateWindowMs } from '../src/pipeline/create-pipeline.js';
 import { setMaxListeners } from 'node:events';
 import { configSchema } from '../src/config/schema.js';
 import { tradingDaysBetween } from '../src/domain/calendar.js';
@@ -35,8 +36,11 @@ const LATENCY_MS = 20;
 const TOKEN = 'bench-token-rate-0001';
 /** An unlimited token for the untimed warm-up (the emulator builds each symbol's history on first use). */
 const WARM_TOKEN = 'bench-token-warm-0002';
-/** Slack the "margin" variant adds to the gate's window, ms: covers send-delay differences. */
-const MARGIN_MS = 200;
+/**
+ * Slack the "margin" variant adds to the gate's window, ms: the margin the pipeline itself uses
+ * (`gateWindowMs`), which covers send-delay differences between reservation and arrival.
+ */
+const MARGIN_MS = gateWindowMs(WINDOW_MS) - WINDOW_MS;
 const RUN_MS = Number(process.argv[2] ?? 15) * 1000;
 const NAIVE_RUN_MS = Math.min(RUN_MS, 10_000);
 

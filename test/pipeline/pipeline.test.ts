@@ -678,7 +678,7 @@ describe('pipeline concurrency', () => {
 
   it('--workers auto backs off on rate limits, stays within [1, max], and fails no unit', async () => {
     const maxWorkers = 6;
-    // Below the initial auto limit (2), so the provider pushes back from the start.
+    // Below the initial auto limit (4), so the provider pushes back from the start.
     const allowed = 1;
     const loaded = loadTestConfig({ universeSize: 12, latencyMs: 4, workers: 'auto', maxWorkers });
     let inFlight = 0;
@@ -716,8 +716,9 @@ describe('pipeline concurrency', () => {
     const workerCounts = rec.of('progress').map((e) => e.workers);
     expect(workerCounts.length).toBeGreaterThan(0);
     expect(workerCounts.every((w) => w >= 1 && w <= maxWorkers)).toBe(true);
-    // It backed off from the initial 2 to 1 after the provider pushed back.
-    expect(Math.min(...workerCounts)).toBe(1);
+    // It backed off from the initial 4 after the provider pushed back (halving at most once per
+    // 5-second cool-down, so a short run ends at 2).
+    expect(Math.min(...workerCounts)).toBeLessThanOrEqual(2);
     const changes = rec.of('workers:changed').map((e) => e.workers);
     expect(changes.length).toBeGreaterThan(0);
     expect(changes.every((w) => w >= 1 && w <= maxWorkers)).toBe(true);
