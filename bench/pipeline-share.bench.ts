@@ -6,6 +6,7 @@
  * `computeFactors`.
  * Run: `npx tsx bench/pipeline-share.bench.ts [symbols=40] [workers=4]`.
  */
+import { productionDeps } from '../src/pipeline/production-deps.js';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,9 +19,6 @@ import { computeFactors } from '../src/factors/compute-factors.js';
 import { createPipeline } from '../src/pipeline/create-pipeline.js';
 import type { RunSummary } from '../src/pipeline/events.js';
 import type { FactorComputeInput } from '../src/pipeline/run-job.js';
-import { systemClock } from '../src/pipeline/schedule/clock.js';
-import { createProvider } from '../src/providers/create-provider.js';
-import { silentLogger } from '../src/providers/provider.js';
 import { createDuckDbStore } from '../src/storage/duckdb/duckdb-store.js';
 import { int, percent, printTable, ratio, seconds } from './bench-report.js';
 
@@ -71,21 +69,14 @@ async function main(): Promise<void> {
           stats.factorBooks += input.books?.length ?? 0;
         }
       };
-      const pipeline = createPipeline(loaded, {
-        store,
-        makeProvider: (name, gate) =>
-          createProvider(name, loaded.config, {
-            fetch: globalThis.fetch,
-            gate,
-            now: () => Date.now(),
-            logger: silentLogger,
-          }),
-        reporter: { onEvent: () => {} },
-        clock: systemClock,
-        random: Math.random,
-        logger: silentLogger,
-        computeFactors: timedFactors,
-      });
+      const pipeline = createPipeline(
+        loaded,
+        productionDeps(loaded, {
+          store,
+          reporter: { onEvent: () => {} },
+          computeFactors: timedFactors,
+        }),
+      );
       const signal = new AbortController().signal;
       setMaxListeners(0, signal);
       const started = performance.now();

@@ -2,18 +2,15 @@
  * `tickpipe run`: plan and ingest. Prints what it is about to do, progress, and ends with
  * `Data ingestion completed. Successful: N/M` and the failed symbols with their reasons.
  */
+import { productionDeps } from '../../pipeline/production-deps.js';
 import { DEFAULT_DATA_TYPES, REQUESTED_DATA_TYPES, type RequestedDataType } from '../../domain/data-type.js';
 import { parseDateRange } from '../../domain/dates.js';
 import { parseTickerList, type Ticker } from '../../domain/ticker.js';
 import { IngestError } from '../../errors.js';
-import { computeFactors } from '../../factors/compute-factors.js';
 import type { RunSummary } from '../../pipeline/events.js';
 import { createPipeline, type PreparedRun } from '../../pipeline/create-pipeline.js';
 import type { RunOptions } from '../../pipeline/run-options.js';
-import { systemClock } from '../../pipeline/schedule/clock.js';
 import { resolveRouting } from '../../pipeline/routing.js';
-import { createProvider } from '../../providers/create-provider.js';
-import { silentLogger } from '../../providers/provider.js';
 import { formatCount, formatDuration } from '../../report/format.js';
 import { describeStore } from '../../storage/create-store.js';
 import type { CliIo } from '../cli-io.js';
@@ -163,25 +160,17 @@ export async function runCommand(
 
   const store: Store = flags.dryRun ? await storeForDryRun(loaded) : await openStore(loaded);
   try {
-    const pipeline = createPipeline(loaded, {
-      store,
-      makeProvider: (name, gate) =>
-        createProvider(name, loaded.config, {
-          fetch: globalThis.fetch,
-          gate,
-          now: () => Date.now(),
-          logger: silentLogger,
-        }),
-      reporter,
-      clock: systemClock,
-      random: Math.random,
-      logger: silentLogger,
-      computeFactors,
-      learnedLimits: readLearnedLimits(limitsPath),
-      saveLearnedLimits: (limits) => writeLearnedLimits(limitsPath, limits),
-      // Test knob: emulators with a shortened "minute" (never set in production).
-      ...(io.env.TICKPIPE_RATE_WINDOW_MS ? { rateWindowMs: Number(io.env.TICKPIPE_RATE_WINDOW_MS) } : {}),
-    });
+    const pipeline = createPipeline(
+      loaded,
+      productionDeps(loaded, {
+        store,
+        reporter,
+        learnedLimits: readLearnedLimits(limitsPath),
+        saveLearnedLimits: (limits) => writeLearnedLimits(limitsPath, limits),
+        // Test knob: emulators with a shortened "minute" (never set in production).
+        ...(io.env.TICKPIPE_RATE_WINDOW_MS ? { rateWindowMs: Number(io.env.TICKPIPE_RATE_WINDOW_MS) } : {}),
+      }),
+    );
     if (flags.dryRun) {
       const prepared = await pipeline.prepare(options, abort.signal);
       try {

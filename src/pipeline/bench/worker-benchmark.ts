@@ -4,6 +4,7 @@
  * worker setting, and the ratios between them. Ratios are measured within one call, so noisy
  * machines still compare like with like.
  */
+import { productionDeps } from '../production-deps.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +16,8 @@ import { tradingDaysBetween } from '../../domain/calendar.js';
 import type { RequestedDataType } from '../../domain/data-type.js';
 import type { Ticker } from '../../domain/ticker.js';
 import { IngestError } from '../../errors.js';
-import { computeFactors } from '../../factors/compute-factors.js';
-import { createProvider } from '../../providers/create-provider.js';
-import { silentLogger } from '../../providers/provider.js';
 import { createMemoryStore } from '../../storage/memory/memory-store.js';
 import { createPipeline } from '../create-pipeline.js';
-import { systemClock } from '../schedule/clock.js';
 
 /** One worker setting: a fixed pool size or `auto` (adaptive). */
 export type WorkerSetting = number | 'auto';
@@ -154,28 +151,20 @@ export async function runWorkerBenchmark(
       const store = createMemoryStore();
       let peak = 0;
       let last = 0;
-      const pipeline = createPipeline(loaded, {
-        store,
-        makeProvider: (name, gate) =>
-          createProvider(name, loaded.config, {
-            fetch: globalThis.fetch,
-            gate,
-            now: () => Date.now(),
-            logger: silentLogger,
-          }),
-        reporter: {
-          onEvent: (e) => {
-            if (e.type === 'workers:changed') {
-              last = e.workers;
-              peak = Math.max(peak, e.workers);
-            }
+      const pipeline = createPipeline(
+        loaded,
+        productionDeps(loaded, {
+          store,
+          reporter: {
+            onEvent: (e) => {
+              if (e.type === 'workers:changed') {
+                last = e.workers;
+                peak = Math.max(peak, e.workers);
+              }
+            },
           },
-        },
-        clock: systemClock,
-        random: Math.random,
-        logger: silentLogger,
-        computeFactors,
-      });
+        }),
+      );
       let universe: 'ALL' | readonly Ticker[] = 'ALL';
       if (symbols !== 'ALL') {
         const prepared = await pipeline.prepare(

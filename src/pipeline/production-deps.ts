@@ -1,0 +1,34 @@
+/**
+ * The real dependencies of a pipeline: providers over `globalThis.fetch`, the system clock,
+ * `Math.random`, the factor library. Callers add the store and the reporter (and may override
+ * anything else).
+ */
+import type { LoadedConfig } from '../config/load-config.js';
+import { computeFactors } from '../factors/compute-factors.js';
+import { createProvider } from '../providers/create-provider.js';
+import { silentLogger } from '../providers/provider.js';
+import type { Store } from '../storage/store.js';
+import type { PipelineDeps } from './create-pipeline.js';
+import type { Reporter } from './events.js';
+import { systemClock } from './schedule/clock.js';
+
+/** Production `PipelineDeps` for a loaded config. */
+export function productionDeps(
+  loaded: LoadedConfig,
+  params: { store: Store; reporter: Reporter } & Partial<PipelineDeps>,
+): PipelineDeps {
+  return {
+    makeProvider: (name, gate) =>
+      createProvider(name, loaded.config, {
+        fetch: globalThis.fetch,
+        gate,
+        now: () => Date.now(),
+        logger: silentLogger,
+      }),
+    clock: systemClock,
+    random: Math.random,
+    logger: silentLogger,
+    computeFactors,
+    ...params,
+  };
+}
