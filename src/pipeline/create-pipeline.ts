@@ -21,7 +21,7 @@ import { AdaptiveConcurrency } from './schedule/adaptive-concurrency.js';
 import { CircuitBreaker } from './schedule/circuit-breaker.js';
 import type { Clock } from './schedule/clock.js';
 import { createRateLimitGate } from './schedule/rate-limit-gate.js';
-import { classifyFailure } from './schedule/retry-policy.js';
+import { classifyFailure, decideRetry } from './schedule/retry-policy.js';
 import { runPool } from './schedule/worker-pool.js';
 
 /** Injected dependencies of a pipeline (tests swap each). */
@@ -81,7 +81,79 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
     if (!p) return undefined;
     return p.rate_limit.per_api[endpoint] ?? p.rate_limit.requests_per_minute;
   };
-  const emit = (e: PipelineEvent) => deps.reporter.onEvent(e);
+  const disabledKeysSeen = new Set<string>();
+  const emit = (e: PipelineEvent) => {
+    if (e.type === 'provider:key-disabled') {
+      // Workers that used the key concurrently each learn it is bad: say it once.
+      const k = `${e.provider}|${e.keyIndex}`;
+      if (disabledKeysSeen.has(k)) return;
+      disabledKeysSeen.add(k);
+    }
+    deps.reporter.onEvent(e);
+  };
+
+  /**
+   * Retries a planning call (universe, calendar) by the same policy as data fetches: rate-limit
+   * answers slow the gate, a bad or exhausted key is dropped and the next one tried, transient
+   * failures back off; anything else (or the last attempt) ends the run.
+   */
+  async function planningCall<T>(
+    provider: Provider,
+    signal: AbortSignal,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    const retry = config.ingestion.retry;
+    let rateLimited = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (e) {
+        const error = toIngestError(e);
+        if (error.code === 'ABORTED' || signal.aborted) throw error;
+        const cls = classifyFailure(error);
+        const keyIndex = typeof error.context.keyIndex === 'number' ? error.context.keyIndex : undefined;
+        const endpoint = typeof error.context.endpoint === 'string' ? error.context.endpoint : undefined;
+        if (cls === 'rate_limited' && rateLimited++ < 50) {
+          gate.onRateLimited({
+            provider: provider.name,
+            endpoint: endpoint ?? 'unknown',
+            ...(keyIndex !== undefined ? { keyIndex } : {}),
+            ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+            ...(typeof error.context.statedLimitPerMinute === 'number'
+              ? { statedLimitPerMinute: error.context.statedLimitPerMinute }
+              : {}),
+          });
+          attempt--;
+          continue;
+        }
+        if ((cls === 'auth' || cls === 'quota') && keyIndex !== undefined) {
+          const reason = loaded.redactor.redact(error.message);
+          gate.disableKey({
+            provider: provider.name,
+            keyIndex,
+            reason,
+            ...(cls === 'quota' && endpoint ? { endpoint } : {}),
+          });
+          emit({ type: 'provider:key-disabled', provider: provider.name, keyIndex, reason });
+          continue; // the gate fails with PROVIDER_AUTH once no key is left
+        }
+        const decision = decideRetry({
+          error,
+          attempt,
+          maxAttempts: retry.max_attempts,
+          baseDelayMs: retry.base_delay_ms,
+          maxDelayMs: retry.max_delay_ms,
+          random: deps.random,
+        });
+        if (!decision.retry) throw error;
+        emit({
+          type: 'run:warning',
+          message: loaded.redactor.redact(`${error.message} (retrying, attempt ${attempt + 1})`),
+        });
+        await deps.clock.sleep(decision.delayMs, signal);
+      }
+    }
+  }
   const gate = createRateLimitGate({
     clock: deps.clock,
     windowMs: gateWindowMs(deps.rateWindowMs ?? 60_000),
@@ -119,12 +191,28 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
 
     const primaryName = routing[options.requested[0] as RequestedDataType][0] as string;
     const primary = providers.get(primaryName) as Provider;
-    let symbols: Ticker[];
+    let symbols: Ticker[] = [];
     if (options.symbols === 'ALL') {
-      const universeProvider = [...providers.values()].find((p) => p.name === primaryName) ?? primary;
-      symbols = await universeProvider.universe({ includeDelisted: options.includeDelisted, signal });
+      // The first provider of the primary chain that can list a universe (Yahoo cannot).
+      const chain = routing[options.requested[0] as RequestedDataType].map(
+        (n) => providers.get(n) as Provider,
+      );
+      let lastError: unknown;
+      for (const p of chain) {
+        try {
+          symbols = await planningCall(p, signal, () =>
+            p.universe({ includeDelisted: options.includeDelisted, signal }),
+          );
+          lastError = undefined;
+          break;
+        } catch (e) {
+          lastError = e;
+          if (toIngestError(e).code !== 'PROVIDER_UNSUPPORTED') throw e;
+        }
+      }
+      if (lastError !== undefined) throw lastError;
       if (symbols.length === 0)
-        throw new IngestError('PROVIDER_BAD_RESPONSE', `${universeProvider.name} returned an empty universe`);
+        throw new IngestError('PROVIDER_BAD_RESPONSE', `${primary.name} returned an empty universe`);
     } else {
       symbols = [...options.symbols];
     }
@@ -136,11 +224,9 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       const market = isAShare(symbol) ? 'cn' : symbol;
       let days = byMarket.get(market);
       if (!days) {
-        days = await primary.tradingDays({
-          range: options.range,
-          ...(market === 'cn' ? {} : { symbol }),
-          signal,
-        });
+        days = await planningCall(primary, signal, () =>
+          primary.tradingDays({ range: options.range, ...(market === 'cn' ? {} : { symbol }), signal }),
+        );
         byMarket.set(market, days);
       }
       tradingDays.set(symbol, days);

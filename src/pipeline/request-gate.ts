@@ -16,6 +16,17 @@ export interface AcquireParams {
   signal: AbortSignal;
 }
 
+/** A granted request slot. */
+export interface AcquiredSlot {
+  /** The API key to use. */
+  keyIndex: number;
+  /**
+   * Call once the answer (or the failure) of the request arrived: the slot then counts from
+   * that moment, since the server may have seen the request any time up to it. Idempotent.
+   */
+  done?(): void;
+}
+
 /** Rate-limit feedback from a provider answer. */
 export interface RateLimitFeedback {
   provider: string;
@@ -34,7 +45,7 @@ export interface RequestGate {
    * Returns the index of the API key to use. Rejects with `ABORTED` when the signal fires, and
    * with `PROVIDER_AUTH` when every key of the provider has been disabled.
    */
-  acquire(params: AcquireParams): Promise<{ keyIndex: number }>;
+  acquire(params: AcquireParams): Promise<AcquiredSlot>;
   /** A provider answered "rate limited": slow the shared limiter for everyone. */
   onRateLimited(feedback: RateLimitFeedback): void;
   /** Stop handing out a key (bad token, daily quota used up), with the reason for logs. */

@@ -181,6 +181,50 @@ describe('tushare provider through the CLI', () => {
     expect(r.stdout + r.stderr).not.toContain(bad);
   });
 
+  it('drops a bad key of `tokens` with one warning and goes on with the good one; planning calls are retried', async () => {
+    emu = await startTushareEmulator({
+      tokens: { [TOKEN]: {} },
+      faultRate: 0.25,
+      faultKinds: ['http500', 'reset', 'truncated'],
+      faultSeed: 3,
+    });
+    ws = createWorkspace();
+    const config = tushareConfig(ws, emu.url) as { providers: { tushare: Record<string, unknown> } };
+    delete config.providers.tushare.token;
+    config.providers.tushare.tokens = ['bad-token-qqqq7777', '${TUSHARE_TOKEN}'];
+    ws.writeConfig(config);
+    const r = await ws.run(
+      [
+        'run',
+        '--provider',
+        'tushare',
+        '--symbols',
+        'ALL',
+        ...RANGE,
+        '--data-types',
+        'bars_1m',
+        '--workers',
+        '3',
+        '--log-format',
+        'plain',
+        '--providers-config',
+        ws.configPath,
+      ],
+      { env: { TUSHARE_TOKEN: TOKEN } },
+    );
+    expect(r.stdout).toMatch(/Data ingestion completed\. Successful: (\d+)\/\1/);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/API key #1 disabled/g)).toHaveLength(1);
+    expect(r.stdout + r.stderr).not.toContain('bad-token-qqqq7777');
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+    // Every unit exactly once despite the faults.
+    const [row] = await queryJson(
+      ws,
+      "SELECT count(*) AS n, count(DISTINCT symbol || CAST(ts AS VARCHAR)) AS k FROM bars WHERE interval = '1m'",
+    );
+    expect(row?.n).toBe(row?.k);
+  });
+
   it('a missing TUSHARE_TOKEN is reported as "tushare not configured" and nothing is requested', async () => {
     emu = await startTushareEmulator({ tokens: { [TOKEN]: {} } });
     ws = createWorkspace();

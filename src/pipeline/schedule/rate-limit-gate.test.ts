@@ -69,7 +69,7 @@ describe('createRateLimitGate', () => {
     // All windows full; key 0's oldest entry (t=0) leaves first.
     const next = gate.acquire({ provider: 'tushare', endpoint: 'daily', keyCount: 3, signal: never });
     await clock.advance(60_000 - clock.now());
-    await expect(next).resolves.toEqual({ keyIndex: keys[0] });
+    await expect(next).resolves.toMatchObject({ keyIndex: keys[0] });
     for (const s of gate.stats().limiters) expect(s.maxInWindow).toBeLessThanOrEqual(2);
   });
 
@@ -94,7 +94,7 @@ describe('createRateLimitGate', () => {
     expect((error as Error).message).toContain('key 0: daily quota used up');
     expect((error as Error).message).toContain('key 1: bad token (…ab12)');
     // Another provider is unaffected.
-    await expect(gate.acquire({ provider: 'yahoo', endpoint: 'chart', signal: never })).resolves.toEqual({
+    await expect(gate.acquire({ provider: 'yahoo', endpoint: 'chart', signal: never })).resolves.toMatchObject({
       keyIndex: 0,
     });
   });
@@ -102,7 +102,7 @@ describe('createRateLimitGate', () => {
   it('disabling a key on one endpoint leaves it usable on others', async () => {
     const { gate } = setup({ tushare: 100 });
     gate.disableKey({ provider: 'tushare', keyIndex: 0, endpoint: 'stk_mins', reason: 'no permission' });
-    await expect(gate.acquire({ provider: 'tushare', endpoint: 'daily', signal: never })).resolves.toEqual({
+    await expect(gate.acquire({ provider: 'tushare', endpoint: 'daily', signal: never })).resolves.toMatchObject({
       keyIndex: 0,
     });
     await expect(
@@ -121,7 +121,7 @@ describe('createRateLimitGate', () => {
     const waiting = gate.acquire({ provider: 'tushare', endpoint: 'daily', keyCount: 2, signal: never });
     gate.disableKey({ provider: 'tushare', keyIndex: 0, reason: 'bad token' });
     await clock.advance(30_000);
-    await expect(waiting).resolves.toEqual({ keyIndex: 1 });
+    await expect(waiting).resolves.toMatchObject({ keyIndex: 1 });
     const last = gate.acquire({ provider: 'tushare', endpoint: 'daily', keyCount: 2, signal: never });
     gate.disableKey({ provider: 'tushare', keyIndex: 1, reason: 'bad token' });
     await expect(last).rejects.toMatchObject({ code: 'PROVIDER_AUTH' });
@@ -145,7 +145,7 @@ describe('createRateLimitGate', () => {
     // Other endpoints are not slowed.
     await clock.advance(0);
     gate.onRateLimited({ provider: 'yahoo', endpoint: 'chart', retryAfterMs: 10_000 });
-    await expect(gate.acquire({ provider: 'yahoo', endpoint: 'search', signal: never })).resolves.toEqual({
+    await expect(gate.acquire({ provider: 'yahoo', endpoint: 'search', signal: never })).resolves.toMatchObject({
       keyIndex: 0,
     });
   });

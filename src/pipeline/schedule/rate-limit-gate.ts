@@ -1,5 +1,5 @@
 import { IngestError, throwIfAborted } from '../../errors.js';
-import type { AcquireParams, RateLimitFeedback, RequestGate } from '../request-gate.js';
+import type { AcquiredSlot, AcquireParams, RateLimitFeedback, RequestGate } from '../request-gate.js';
 import type { Clock } from './clock.js';
 import { SlidingWindowLimiter, type SlidingWindowLimiterStats } from './sliding-window-limiter.js';
 
@@ -146,7 +146,7 @@ export function createRateLimitGate(options: RateLimitGateOptions): RateLimitGat
   };
 
   return {
-    async acquire(params: AcquireParams): Promise<{ keyIndex: number }> {
+    async acquire(params: AcquireParams): Promise<AcquiredSlot> {
       const { provider, endpoint, signal } = params;
       const keyCount = params.keyCount ?? 1;
       if (!(Number.isInteger(keyCount) && keyCount >= 1)) {
@@ -176,8 +176,19 @@ export function createRateLimitGate(options: RateLimitGateOptions): RateLimitGat
         }
         try {
           // A slot free now is granted synchronously, so the key cannot be disabled meanwhile.
-          await best.limiter.acquire(waitMs > 0 ? AbortSignal.any([signal, best.disabled.signal]) : signal);
-          return { keyIndex: best.keyIndex };
+          const limiter = best.limiter;
+          const grantedAtMs = await limiter.acquire(
+            waitMs > 0 ? AbortSignal.any([signal, best.disabled.signal]) : signal,
+          );
+          let completed = false;
+          return {
+            keyIndex: best.keyIndex,
+            done: () => {
+              if (completed) return;
+              completed = true;
+              limiter.complete(grantedAtMs);
+            },
+          };
         } catch (error) {
           // The key was disabled while we waited: pick another one (or fail if none is left).
           if (!signal.aborted && best.disabled.signal.aborted) continue;

@@ -208,3 +208,20 @@ describe('SlidingWindowLimiter', () => {
     expect(() => new SlidingWindowLimiter({ limit: 1, windowMs: 0, clock })).toThrow(/windowMs/);
   });
 });
+
+describe('SlidingWindowLimiter.complete', () => {
+  it('counts a request from its answer, so a slow send cannot put two requests in one server window', async () => {
+    const clock = createFakeClock(0);
+    const limiter = new SlidingWindowLimiter({ limit: 1, windowMs: 1_000, clock });
+    const never = new AbortController().signal;
+    const first = await limiter.acquire(never);
+    await clock.advance(400);
+    limiter.complete(first); // the answer arrived at 400: the request counts from then
+    const grants: number[] = [];
+    void limiter.acquire(never).then(() => grants.push(clock.now()));
+    await clock.advance(600); // t = 1000: a full window after the grant, not after the answer
+    expect(grants).toEqual([]);
+    await clock.advance(400); // t = 1400
+    expect(grants).toEqual([1_400]);
+  });
+});

@@ -136,10 +136,15 @@ export function createSimulatedProvider(
     async fetch(params: FetchParams): Promise<FetchResult> {
       const { dataType, symbol, tradeDates, signal } = params;
       throwIfAborted(signal);
-      await deps.gate.acquire({ provider: NAME, endpoint: ENDPOINT, signal });
-      if (config.latency_ms > 0) {
-        throwIfAborted(signal);
-        await sleep(config.latency_ms, signal);
+      const slot = await deps.gate.acquire({ provider: NAME, endpoint: ENDPOINT, signal });
+      try {
+        if (config.latency_ms > 0) {
+          throwIfAborted(signal);
+          await sleep(config.latency_ms, signal);
+        }
+      } finally {
+        // The simulated answer arrives after the latency: the slot counts from then.
+        slot.done?.();
       }
       throwIfAborted(signal);
       requestCount += 1;

@@ -77,12 +77,21 @@ export function createTushareClient(options: TushareClientOptions): TushareClien
 
   const query = async (q: TushareQuery): Promise<TushareTable> => {
     throwIfAborted(q.signal);
-    const { keyIndex } = await options.gate.acquire({
+    const slot = await options.gate.acquire({
       provider: 'tushare',
       endpoint: q.api,
       keyCount: tokens.length,
       signal: q.signal,
     });
+    try {
+      return await send(q, slot.keyIndex);
+    } finally {
+      // Count the request from its answer: the server saw it some time before (see the gate).
+      slot.done?.();
+    }
+  };
+
+  const send = async (q: TushareQuery, keyIndex: number): Promise<TushareTable> => {
     const token = tokens[keyIndex];
     if (token === undefined) {
       throw new IngestError(

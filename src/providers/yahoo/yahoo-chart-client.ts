@@ -61,8 +61,19 @@ export function createYahooChartClient(options: YahooChartClientOptions): YahooC
       const url =
         `${base}/v8/finance/chart/${encodeURIComponent(ctx.yahooSymbol)}` +
         `?period1=${period1}&period2=${period2}&interval=${ctx.interval}&includePrePost=false&events=div%7Csplit`;
-      await options.gate.acquire({ provider: 'yahoo', endpoint: 'chart', signal });
+      const slot = await options.gate.acquire({ provider: 'yahoo', endpoint: 'chart', signal });
+      try {
+        return await send({ ctx, period1, period2, signal }, url);
+      } finally {
+        // Count the request from its answer: the server saw it some time before (see the gate).
+        slot.done?.();
+      }
+    },
+  };
 
+  async function send(request: YahooChartRequest, url: string): Promise<YahooChartAnswer> {
+    const { ctx, period1, period2, signal } = request;
+    {
       const timeout = AbortSignal.timeout(options.timeoutMs);
       const combined = AbortSignal.any([signal, timeout]);
       let status: number;
@@ -110,8 +121,8 @@ export function createYahooChartClient(options: YahooChartClientOptions): YahooC
       const parsed = parseYahooChart(bodyText, `${ctx.symbol} ${ctx.interval}`);
       if (parsed.kind === 'error') throw classifyYahooEnvelope(parsed, ctx);
       return { meta: parsed.meta, rows: parsed.rows };
-    },
-  };
+    }
+  }
 }
 
 function isBeforeFirstData(error: IngestError): boolean {
