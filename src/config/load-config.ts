@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { IngestError } from '../errors.js';
-import { interpolateEnv, type VariableUse } from './interpolate.js';
+import { interpolateEnv, protectReferences, type VariableUse } from './interpolate.js';
 import { createRedactor, type Redactor } from './redactor.js';
 import { configSchema, PROVIDER_NAMES, type ProviderName, type ResolvedConfig } from './schema.js';
 
@@ -68,12 +68,15 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const explicit = options.path !== undefined;
   const path = options.path ?? DEFAULT_CONFIG_PATH;
   let raw: unknown = {};
+  let references: string[] = [];
   let usedPath: string | undefined;
   if (existsSync(path)) {
     usedPath = path;
     const text = readFileSync(path, 'utf8');
     try {
-      raw = parseYaml(text) ?? {};
+      const protectedText = protectReferences(text);
+      references = protectedText.references;
+      raw = parseYaml(protectedText.text) ?? {};
     } catch (e) {
       const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}` : '';
       // Only the first line: the rest is an excerpt of the file, which may hold a literal token.
@@ -90,7 +93,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     throw new IngestError('CONFIG_INVALID', `Config file not found: ${path}`);
   }
 
-  const { value: interpolated, uses } = interpolateEnv(raw, env);
+  const { value: interpolated, uses } = interpolateEnv(raw, env, references);
   let merged = interpolated as Record<string, unknown>;
   for (const o of ENV_OVERRIDES) {
     const v = env[o.variable];

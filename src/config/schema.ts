@@ -23,6 +23,9 @@ const rateLimit = (defaultRpm: number | undefined) =>
     })
     .prefault({});
 
+/** A string that may arrive as a number from `${VAR}` (an all-digit token or password). */
+const text = () => z.union([z.string(), z.number().transform(String)]);
+
 const simulated = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Use the built-in simulated A-share market.'),
@@ -57,8 +60,8 @@ const simulated = z
 const tushare = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Use Tushare Pro (needs a token).'),
-    token: z.string().optional().describe('API token; use ${TUSHARE_TOKEN}. Secret: redacted everywhere.'),
-    tokens: z.array(z.string()).optional().describe('Several API tokens to rotate; each has its own budget.'),
+    token: text().optional().describe('API token; use ${TUSHARE_TOKEN}. Secret: redacted everywhere.'),
+    tokens: z.array(text()).optional().describe('Several API tokens to rotate; each has its own budget.'),
     base_url: z.url().default('http://api.tushare.pro').describe('Endpoint the client POSTs to, exactly.'),
     timeout_ms: z.number().int().positive().default(30_000).describe('Per-request timeout, ms.'),
     rate_limit: rateLimit(200),
@@ -137,8 +140,8 @@ const storage = z
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
           .default('market')
           .describe('Database (created when missing).'),
-        username: z.string().default('default'),
-        password: z.string().default('').describe('Use ${CLICKHOUSE_PASSWORD}. Secret: redacted everywhere.'),
+        username: text().default('default'),
+        password: text().default('').describe('Use ${CLICKHOUSE_PASSWORD}. Secret: redacted everywhere.'),
         max_open_connections: z.number().int().min(1).max(100).default(4),
         request_timeout_ms: z.number().int().positive().default(60_000),
         batch_rows: z.number().int().min(1).default(50_000).describe('Rows coalesced into one insert.'),
