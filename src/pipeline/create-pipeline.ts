@@ -13,7 +13,7 @@ import type { UnitKey } from '../ledger/ledger-entry.js';
 import type { Logger, Provider } from '../providers/provider.js';
 import type { Store } from '../storage/store.js';
 import type { PipelineEvent, Reporter, RunSummary, SymbolOutcome } from './events.js';
-import { indexLedger, planRun, type Plan } from './plan.js';
+import { indexLedger, planRun, type Job, type Plan } from './plan.js';
 import { resolveRouting, type Routing } from './routing.js';
 import { runJob, type FactorComputeInput } from './run-job.js';
 import type { RunOptions } from './run-options.js';
@@ -70,6 +70,8 @@ export interface PreparedRun {
     calls: number;
     requestsPerMinute: number | undefined;
     minDurationMs: number;
+    /** Calls per endpoint (`stk_mins`, `daily`, ...). */
+    perEndpoint: Record<string, number>;
   }>;
 }
 
@@ -252,30 +254,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       priority: options.priority,
       ...(options.onlyUnits ? { onlyUnits: options.onlyUnits } : {}),
     });
-    const estimate = [...providers.values()].map((p) => {
-      const jobs = plan.jobs.filter((j) => j.provider === p.name);
-      const calls = jobs.reduce(
-        (n, j) =>
-          n +
-          new Set(j.units.map((u) => (u.dataType === 'factors' ? p.capabilities.tickData : u.dataType))).size,
-        0,
-      );
-      const rpm = p.capabilities.endpoints.reduce<number | undefined>(
-        (m, e) =>
-          e.requestsPerMinute === undefined
-            ? m
-            : m === undefined
-              ? e.requestsPerMinute
-              : Math.min(m, e.requestsPerMinute),
-        undefined,
-      );
-      return {
-        provider: p.name,
-        calls,
-        requestsPerMinute: rpm,
-        minDurationMs: rpm ? Math.ceil((calls / rpm) * 60_000) : 0,
-      };
-    });
+    const estimate = [...providers.values()].map((p) => estimateCalls(p, plan.jobs));
     return {
       runId,
       plan,
@@ -501,6 +480,39 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
 
 async function closeProviders(providers: ReadonlyMap<string, Provider>): Promise<void> {
   for (const p of providers.values()) await p.close().catch(() => {});
+}
+
+/**
+ * Provider calls a plan needs, per endpoint, and the least time they take under the per-minute
+ * limits (endpoints are limited separately, so the slowest endpoint sets the duration). Calls
+ * split further when an answer hits a row cap, so this is a lower bound.
+ */
+export function estimateCalls(p: Provider, jobs: readonly Job[]): PreparedRun['estimate'][number] {
+  const caps = p.capabilities;
+  const perEndpoint = new Map<string, number>();
+  for (const j of jobs) {
+    if (j.provider !== p.name) continue;
+    const types = new Set(j.units.map((u) => (u.dataType === 'factors' ? caps.tickData : u.dataType)));
+    if (j.units.some((u) => u.dataType === 'factors') && caps.dataTypes.includes('order_book'))
+      types.add('order_book');
+    for (const t of types) {
+      for (const e of caps.endpointsOf?.[t] ?? [t]) perEndpoint.set(e, (perEndpoint.get(e) ?? 0) + 1);
+    }
+  }
+  const rpmOf = (e: string) => caps.endpoints.find((x) => x.name === e)?.requestsPerMinute;
+  const calls = [...perEndpoint.values()].reduce((a, b) => a + b, 0);
+  const minDurationMs = Math.max(
+    0,
+    ...[...perEndpoint].map(([e, n]) => (rpmOf(e) ? Math.ceil((n / (rpmOf(e) as number)) * 60_000) : 0)),
+  );
+  const limits = [...perEndpoint.keys()].map(rpmOf).filter((x): x is number => x !== undefined);
+  return {
+    provider: p.name,
+    calls,
+    requestsPerMinute: limits.length > 0 ? Math.min(...limits) : undefined,
+    minDurationMs,
+    perEndpoint: Object.fromEntries(perEndpoint),
+  };
 }
 
 /** A sortable, unique run id: `20250605T013000Z-ab12`. */

@@ -49,3 +49,26 @@ describe('planRun with whole-market data types', () => {
     expect(p.jobs).toHaveLength(2);
   });
 });
+
+describe('estimateCalls', () => {
+  it('counts calls per endpoint (daily bars cost daily + adj_factor) and takes the slowest endpoint', async () => {
+    const { estimateCalls } = await import('./create-pipeline.js');
+    const provider = {
+      name: 'tushare',
+      capabilities: {
+        ...caps,
+        endpointsOf: { bars_1m: ['stk_mins'], bars_1d: ['daily', 'adj_factor'] },
+        endpoints: [
+          { name: 'stk_mins', requestsPerMinute: 2 },
+          { name: 'daily', requestsPerMinute: 100 },
+          { name: 'adj_factor', requestsPerMinute: 100 },
+        ],
+      },
+    } as unknown as import('../providers/provider.js').Provider;
+    const p = plan(['600000.SH', '600519.SH', '000001.SZ', '300750.SZ'], ['bars_1d', 'tick_data']);
+    const e = estimateCalls(provider, p.jobs);
+    expect(e.perEndpoint).toEqual({ daily: 3, adj_factor: 3, stk_mins: 4 });
+    expect(e.calls).toBe(10);
+    expect(e.minDurationMs).toBe(120_000); // 4 stk_mins calls at 2/min
+  });
+});

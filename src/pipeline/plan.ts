@@ -3,7 +3,7 @@
  * provider capabilities, ledger) to an ordered list of jobs. A job is the work of one provider
  * for one symbol over consecutive trading days; it holds one unit per (data type, day).
  */
-import type { RequestedDataType } from '../domain/data-type.js';
+import type { ConcreteDataType, RequestedDataType } from '../domain/data-type.js';
 import type { Ticker } from '../domain/ticker.js';
 import { isDone, unitKeyString, type LedgerEntry, type UnitKey } from '../ledger/ledger-entry.js';
 import type { ProviderCapabilities } from '../providers/provider.js';
@@ -136,33 +136,45 @@ export function planRun(input: PlanInput): Plan {
   for (const [psKey, byDay] of byProviderSymbol) {
     const [provider, symbol] = psKey.split('|') as [string, string];
     const caps = input.capabilities[provider] as ProviderCapabilities;
-    const days = [...byDay.keys()].sort();
-    const types = new Set(days.flatMap((d) => (byDay.get(d) ?? []).map((u) => u.dataType)));
-    const chunk = Math.max(
-      1,
-      Math.min(...[...types].map((t) => caps.maxDaysPerFetch[t === 'factors' ? caps.tickData : t] ?? 1)),
-    );
     const dayIndex = new Map(input.tradingDays(symbol).map((d, k) => [d, k]));
-    for (let i = 0; i < days.length;) {
-      // Chunk consecutive trading days only, so one fetch covers a contiguous range.
-      const group = [days[i] as string];
-      let j = i + 1;
-      while (
-        j < days.length &&
-        group.length < chunk &&
-        dayIndex.get(days[j] as string) === (dayIndex.get(days[j - 1] as string) ?? -2) + 1
-      ) {
-        group.push(days[j] as string);
-        j++;
+    // Types with different day spans per call get separate jobs (daily bars: 250 days a call,
+    // not the 30 of the 1-minute bars they were asked with); factors ride with the trades or
+    // bars they are computed from, so one fetch serves both.
+    const spanOf = (t: string) =>
+      caps.maxDaysPerFetch[(t === 'factors' ? caps.tickData : t) as ConcreteDataType] ?? 1;
+    const groups = new Map<number, Map<string, PlannedUnit[]>>();
+    for (const [day, units] of byDay) {
+      for (const u of units) {
+        const span = Math.max(1, spanOf(u.dataType));
+        let g = groups.get(span);
+        if (!g) groups.set(span, (g = new Map()));
+        g.set(day, [...(g.get(day) ?? []), u]);
       }
-      i = j;
-      jobs.push({
-        id: `${provider}:${symbol}:${group[0]}${group.length > 1 ? `..${group[group.length - 1]}` : ''}`,
-        provider,
-        symbol,
-        tradeDates: group,
-        units: group.flatMap((d) => byDay.get(d) ?? []),
-      });
+    }
+    for (const [chunk, unitsByDay] of groups) {
+      const days = [...unitsByDay.keys()].sort();
+      for (let i = 0; i < days.length;) {
+        // Chunk consecutive trading days only, so one fetch covers a contiguous range.
+        const group = [days[i] as string];
+        let j = i + 1;
+        while (
+          j < days.length &&
+          group.length < chunk &&
+          dayIndex.get(days[j] as string) === (dayIndex.get(days[j - 1] as string) ?? -2) + 1
+        ) {
+          group.push(days[j] as string);
+          j++;
+        }
+        i = j;
+        const types = [...new Set(group.flatMap((d) => (unitsByDay.get(d) ?? []).map((u) => u.dataType)))];
+        jobs.push({
+          id: `${provider}:${symbol}:${group[0]}${group.length > 1 ? `..${group[group.length - 1]}` : ''}${groups.size > 1 ? `:${types.join('+')}` : ''}`,
+          provider,
+          symbol,
+          tradeDates: group,
+          units: group.flatMap((d) => unitsByDay.get(d) ?? []),
+        });
+      }
     }
   }
 

@@ -44,6 +44,8 @@ export interface ProviderCapabilities {
    * (Tushare `daily` with `trade_date` alone). The planner uses it when it needs fewer calls.
    */
   marketDayDataTypes?: readonly ConcreteDataType[];
+  /** Endpoints one fetch of a data type calls (for call estimates); default: one named after the type. */
+  endpointsOf?: Partial<Record<ConcreteDataType, readonly string[]>>;
 }
 
 /** Parameters of {@link Provider.fetch}. */

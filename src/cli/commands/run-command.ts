@@ -211,9 +211,9 @@ function printDryRun(prepared: PreparedRun, loaded: LoadedConfig, say: (line: st
   say(`Dry run (nothing is written) — run ${prepared.runId}`);
   for (const w of prepared.warnings) say(`warning: ${w}`);
   say(`Store: ${describeStore(loaded.config)}`);
-  say(
-    `Symbols: ${formatCount(plan.symbols.length)}; trading days: ${days.size} (${[...days].sort().join(', ')})`,
-  );
+  const sorted = [...days].sort();
+  const dayList = sorted.length <= 12 ? sorted.join(', ') : `${sorted[0]} … ${sorted[sorted.length - 1]}`;
+  say(`Symbols: ${formatCount(plan.symbols.length)}; trading days: ${days.size} (${dayList})`);
   say(
     `Routing: ${Object.entries(prepared.routing)
       .map(([t, c]) => `${t} → ${c.join(' > ')}`)
@@ -223,10 +223,13 @@ function printDryRun(prepared: PreparedRun, loaded: LoadedConfig, say: (line: st
     `Units: ${formatCount(plan.unitCount)} to do in ${formatCount(plan.jobs.length)} job(s); ${formatCount(plan.skipped.length)} already done; ${formatCount(plan.unservable.length)} unservable`,
   );
   for (const e of prepared.estimate) {
+    const endpoints = Object.entries(e.perEndpoint)
+      .map(([name, n]) => `${name} ${formatCount(n)}`)
+      .join(', ');
     say(
-      `  ${e.provider}: ~${formatCount(e.calls)} data call(s)` +
+      `  ${e.provider}: ~${formatCount(e.calls)} data call(s) (${endpoints})` +
         (e.requestsPerMinute
-          ? ` at ${e.requestsPerMinute}/min → at least ${formatDuration(e.minDurationMs)}`
+          ? `; under the per-minute limits at least ${formatDuration(e.minDurationMs)}`
           : ' (no rate limit)'),
     );
   }

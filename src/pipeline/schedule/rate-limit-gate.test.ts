@@ -94,7 +94,9 @@ describe('createRateLimitGate', () => {
     expect((error as Error).message).toContain('key 0: daily quota used up');
     expect((error as Error).message).toContain('key 1: bad token (…ab12)');
     // Another provider is unaffected.
-    await expect(gate.acquire({ provider: 'yahoo', endpoint: 'chart', signal: never })).resolves.toMatchObject({
+    await expect(
+      gate.acquire({ provider: 'yahoo', endpoint: 'chart', signal: never }),
+    ).resolves.toMatchObject({
       keyIndex: 0,
     });
   });
@@ -102,7 +104,9 @@ describe('createRateLimitGate', () => {
   it('disabling a key on one endpoint leaves it usable on others', async () => {
     const { gate } = setup({ tushare: 100 });
     gate.disableKey({ provider: 'tushare', keyIndex: 0, endpoint: 'stk_mins', reason: 'no permission' });
-    await expect(gate.acquire({ provider: 'tushare', endpoint: 'daily', signal: never })).resolves.toMatchObject({
+    await expect(
+      gate.acquire({ provider: 'tushare', endpoint: 'daily', signal: never }),
+    ).resolves.toMatchObject({
       keyIndex: 0,
     });
     await expect(
@@ -145,7 +149,9 @@ describe('createRateLimitGate', () => {
     // Other endpoints are not slowed.
     await clock.advance(0);
     gate.onRateLimited({ provider: 'yahoo', endpoint: 'chart', retryAfterMs: 10_000 });
-    await expect(gate.acquire({ provider: 'yahoo', endpoint: 'search', signal: never })).resolves.toMatchObject({
+    await expect(
+      gate.acquire({ provider: 'yahoo', endpoint: 'search', signal: never }),
+    ).resolves.toMatchObject({
       keyIndex: 0,
     });
   });

@@ -71,6 +71,7 @@ export function createSimulatedProvider(
     dataTypes: DATA_TYPES,
     tickData: 'ticks',
     maxDaysPerFetch: { ticks: 1, bars_1m: 1, bars_1d: 1, order_book: 1 },
+    endpointsOf: { ticks: ['market'], bars_1m: ['market'], bars_1d: ['market'], order_book: ['market'] },
     endpoints: [
       {
         name: ENDPOINT,

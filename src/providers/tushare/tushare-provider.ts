@@ -242,6 +242,7 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
       tickData: 'bars_1m',
       maxDaysPerFetch: { bars_1m: 30, bars_1d: 250, order_book: 1 },
       marketDayDataTypes: ['bars_1d'],
+      endpointsOf: { bars_1m: ['stk_mins'], bars_1d: ['daily', 'adj_factor'], order_book: ['rt_k'] },
       endpoints: [
         endpoint('stock_basic', 'universe; one call per list_status'),
         endpoint('trade_cal', 'SSE calendar; cached per run'),

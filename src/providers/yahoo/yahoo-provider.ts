@@ -111,6 +111,7 @@ export function createYahooProvider(
       dataTypes: ['bars_1m', 'bars_1d'],
       tickData: 'bars_1m',
       maxDaysPerFetch: { bars_1m: 5, bars_1d: 250 },
+      endpointsOf: { bars_1m: ['chart'], bars_1d: ['chart'] },
       endpoints: [
         {
           name: 'chart',
