@@ -84,8 +84,13 @@ export function createYahooProvider(
     const ctx: YahooRequestContext = { symbol, yahooSymbol: market.yahooSymbol, interval, tradeDates: dates };
     for (let attempt = 0; ; attempt++) {
       const zone = clockOf(zoneOf(symbol, market));
-      const period1 = zone.wallTimeMs(first, '00:00') / 1000;
+      let period1 = zone.wallTimeMs(first, '00:00') / 1000;
       let period2 = zone.wallTimeMs(addDays(last, 1), '00:00') / 1000;
+      if (interval === '1m') {
+        // A day at the edge of the 30-day look-back: start the window inside it (Yahoo checks
+        // the start), which still precedes that day's session when the day is servable.
+        period1 = Math.max(period1, Math.ceil((deps.now() - YAHOO_1M_LOOKBACK_DAYS * DAY_MS) / 1000) + 60);
+      }
       // A window of 7 calendar days spanning a DST fall-back lasts 7 d + 1 h; the cut hour has no session.
       if (interval === '1m') period2 = Math.min(period2, period1 + YAHOO_1M_MAX_WINDOW_DAYS * 86_400);
       const answer = await client.chart({ ctx, period1, period2, signal });
@@ -161,7 +166,10 @@ export function createYahooProvider(
       const zone = clockOf(zoneOf(symbol, market));
       const eligible: string[] = [];
       for (const d of tradeDates) {
-        if (zone.wallTimeMs(d, '00:00') < oldestMs) errors.set(d, oneMinuteLookBackError(symbol, d));
+        // Servable when the day's session starts inside the look-back (the window start is
+        // clamped into it); 09:00 local is at or before the open of every market served, so a
+        // day whose session began before the cut-off is never stored truncated.
+        if (zone.wallTimeMs(d, '09:00') < oldestMs + 60_000) errors.set(d, oneMinuteLookBackError(symbol, d));
         else eligible.push(d);
       }
       for (const window of planMinuteWindows(eligible)) {
