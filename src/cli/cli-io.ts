@@ -15,13 +15,23 @@ export interface CliIo {
 
 /** The process's real IO. */
 export function processIo(): CliIo {
+  // A reader that went away (`tickpipe run | head -1`) must not kill the run: the ingestion goes
+  // on and is recorded; only the output stops.
+  let stdoutClosed = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') stdoutClosed = true;
+    else throw e;
+  });
+  const write = (text: string) => {
+    if (!stdoutClosed) process.stdout.write(text);
+  };
   return {
-    stdout: (t) => process.stdout.write(`${t}\n`),
+    stdout: (t) => write(`${t}\n`),
     stderr: (t) => process.stderr.write(`${t}\n`),
     isTty: Boolean(process.stdout.isTTY),
     columns: process.stdout.columns,
     env: process.env,
-    rawStdout: process.stdout,
+    rawStdout: { write, columns: process.stdout.columns },
     onInterrupt(handler) {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);

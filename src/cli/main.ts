@@ -11,4 +11,5 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 };
 const code = await runCli(process.argv.slice(2), processIo(), pkg.version);
 // Let stdout drain before exiting (large query outputs into pipes).
-process.stdout.write('', () => process.exit(code));
+if (process.stdout.destroyed || !process.stdout.writable) process.exit(code);
+else process.stdout.write('', () => process.exit(code));

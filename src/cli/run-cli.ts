@@ -40,6 +40,15 @@ export async function runCli(argv: readonly string[], io: CliIo, version = '0.1.
     .version(version)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  tickpipe run --symbols ALL --start-date 2025-06-05 --end-date 2025-06-07 --workers 10
+  tickpipe query "SELECT trade_date, count(*) FROM ticks GROUP BY trade_date"
+  tickpipe status
+  tickpipe run --help`,
+    )
     .configureOutput({
       writeOut: (s) => io.stdout(s.replace(/\n$/, '')),
       writeErr: (s) => io.stderr(s.replace(/\n$/, '')),

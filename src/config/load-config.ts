@@ -141,7 +141,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
           .join('\n');
       }
       const message = issue.message.replace(/^Invalid input: /, '');
-      return `  - ${path}: ${message}${found !== undefined && !message.includes('received') ? `, found ${found}` : ''}`;
+      const shown = message.replace(/, received \w+$/, '');
+      return `  - ${path}: ${shown}${found !== undefined ? `, found ${found}` : ''}`;
     })
     .join('\n');
 }

@@ -6,8 +6,13 @@
 import type { ConcreteDataType } from '../domain/data-type.js';
 import type { Ticker } from '../domain/ticker.js';
 
-/** Outcome of a unit. `ok` and `empty` count as done and are skipped on resume. */
-export const UNIT_STATUSES = ['ok', 'empty', 'failed', 'unsupported'] as const;
+/**
+ * Outcome of a unit. `ok` and `empty` count as done and are skipped on resume. `rewriting` marks
+ * a done unit whose rows are being replaced (`--no-resume`): on ClickHouse the old rows are
+ * deleted before the new ones are inserted, so a crash in between must not leave an `ok` entry
+ * over missing rows.
+ */
+export const UNIT_STATUSES = ['ok', 'empty', 'failed', 'unsupported', 'rewriting'] as const;
 export type UnitStatus = (typeof UNIT_STATUSES)[number];
 
 /** Identity of a unit of work. */

@@ -291,7 +291,18 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
         name,
         new CircuitBreaker({
           clock: deps.clock,
-          onStateChange: (state: string) => emit({ type: 'circuit:changed', provider: name, state }),
+          // Short pauses: units fail fast while it is open and retry after the pause.
+          openMs: 5_000,
+          maxOpenMs: 60_000,
+          onStateChange: (state: string, openUntilMs?: number) =>
+            emit({
+              type: 'circuit:changed',
+              provider: name,
+              state,
+              ...(state === 'open' && openUntilMs !== undefined
+                ? { pauseMs: Math.max(0, openUntilMs - deps.clock.now()) }
+                : {}),
+            }),
         }),
       ]),
     );

@@ -81,7 +81,7 @@ export type PipelineEvent =
   | { type: 'rate-limit:waiting'; provider: string; endpoint: string; waitMs: number; keyIndex?: number }
   | { type: 'rate-limit:learned'; provider: string; endpoint: string; limit: number }
   | { type: 'provider:key-disabled'; provider: string; keyIndex: number; reason: string }
-  | { type: 'circuit:changed'; provider: string; state: string }
+  | { type: 'circuit:changed'; provider: string; state: string; pauseMs?: number }
   | { type: 'workers:changed'; workers: number }
   | {
       type: 'progress';

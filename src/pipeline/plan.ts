@@ -15,6 +15,8 @@ export interface PlannedUnit extends UnitKey {
   requested: RequestedDataType;
   /** Index of `provider` in the chain of `requested`. */
   chainIndex: number;
+  /** The ledger has this unit done: writing it replaces stored rows (`--no-resume`). */
+  rewrite?: boolean;
 }
 
 /** One job: a provider, a symbol, consecutive trading days, and the units to do for them. */
@@ -125,7 +127,7 @@ export function planRun(input: PlanInput): Plan {
           let byDay = byProviderSymbol.get(psKey);
           if (!byDay) byProviderSymbol.set(psKey, (byDay = new Map()));
           const list = byDay.get(day) ?? [];
-          list.push({ ...key, requested, chainIndex: first });
+          list.push({ ...key, requested, chainIndex: first, ...(done ? { rewrite: true } : {}) });
           byDay.set(day, list);
         }
       }

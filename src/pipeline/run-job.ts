@@ -304,6 +304,17 @@ async function withRetry<T>(
     attempts++;
     const started = deps.clock.now();
     try {
+      if (breaker && breaker.state === 'open' && breaker.openUntilMs > deps.clock.now()) {
+        // Fail fast while the provider is known to be down: the attempt counts, and the retry
+        // waits for the end of the open period, so a dead provider ends units within
+        // max_attempts instead of parking every worker at the breaker.
+        const waitMs = breaker.openUntilMs - deps.clock.now();
+        throw new IngestError(
+          'PROVIDER_UNAVAILABLE',
+          `${provider.name} is failing repeatedly (circuit open); next probe in ${Math.ceil(waitMs / 1000)} s`,
+          { retryAfterMs: waitMs, context: { circuitOpen: true } },
+        );
+      }
       await breaker?.beforeRequest(signal);
       deps.countRequest?.(provider.name);
       const result = await call();
@@ -315,8 +326,8 @@ async function withRetry<T>(
       if (error.code === 'ABORTED' || signal.aborted)
         throw new IngestError('ABORTED', 'aborted', { cause: e });
       const failureClass = classifyFailure(error);
-      breaker?.onFailure(failureClass);
       const ctx = error.context;
+      if (ctx.circuitOpen !== true) breaker?.onFailure(failureClass);
       const keyIndex = typeof ctx.keyIndex === 'number' ? ctx.keyIndex : undefined;
       const endpoint = typeof ctx.endpoint === 'string' ? ctx.endpoint : dataType;
       if (failureClass === 'rate_limited') {
@@ -471,6 +482,16 @@ async function writeAndRecord(
 ): Promise<void> {
   if (writable.length === 0) return;
   const units: UnitWrite[] = writable.map((w) => ({ unit: stripPlan(w.unit), rows: w.rows }));
+  const rewrites = writable.filter((w) => w.unit.rewrite);
+  if (rewrites.length > 0) {
+    // Replacing rows of done units: take them out of "done" first, so a crash between the
+    // store's delete and insert leaves a unit to redo, not an `ok` entry over missing rows.
+    await writeLedger(
+      rewrites.map((w) => entry(w.unit, 'rewriting', 0, w.attempts, undefined, deps)),
+      deps,
+      signal,
+    );
+  }
   let lastError: unknown;
   for (let i = 1; i <= STORE_WRITE_ATTEMPTS; i++) {
     if (signal.aborted) throw new IngestError('ABORTED', 'aborted');

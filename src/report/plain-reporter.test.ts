@@ -130,7 +130,14 @@ const cases: Array<[PipelineEvent, string | undefined]> = [
     { type: 'provider:key-disabled', provider: 'tushare', keyIndex: 0, reason: 'quota used up' },
     'warning: tushare API key #1 disabled: quota used up',
   ],
-  [{ type: 'circuit:changed', provider: 'yahoo', state: 'open' }, 'circuit breaker for yahoo: open'],
+  [
+    { type: 'circuit:changed', provider: 'yahoo', state: 'half-open' },
+    'circuit breaker for yahoo: half-open',
+  ],
+  [
+    { type: 'circuit:changed', provider: 'yahoo', state: 'open', pauseMs: 5000 },
+    'circuit breaker for yahoo: open after repeated failures; pausing 5.0 s before a probe',
+  ],
   [{ type: 'workers:changed', workers: 12 }, 'workers: 12'],
   [{ type: 'progress', unitsDone: 1, unitsTotal: 2, rowsWritten: 3, inFlight: 1, workers: 1 }, undefined],
   [

@@ -32,7 +32,9 @@ export function describeEvent(e: PipelineEvent): string | undefined {
     case 'provider:key-disabled':
       return `warning: ${e.provider} API key #${e.keyIndex + 1} disabled: ${e.reason}`;
     case 'circuit:changed':
-      return `circuit breaker for ${e.provider}: ${e.state}`;
+      return e.state === 'open'
+        ? `circuit breaker for ${e.provider}: open after repeated failures${e.pauseMs !== undefined ? `; pausing ${formatDuration(e.pauseMs)} before a probe` : ''}`
+        : `circuit breaker for ${e.provider}: ${e.state}`;
     case 'workers:changed':
       return `workers: ${e.workers}`;
     case 'progress':

@@ -566,12 +566,14 @@ export class ClickHouseStore implements Store {
         }
         const userError =
           userSql && failure.serverCode !== undefined && USER_SQL_ERROR_CODES.has(failure.serverCode);
+        // 192 unknown user, 193 wrong password, 516 authentication failed: fix the config.
+        const authError = failure.serverCode !== undefined && [192, 193, 516].includes(failure.serverCode);
         const codePart = failure.serverCode === undefined ? '' : ` (ClickHouse code ${failure.serverCode})`;
         throw new IngestError(
-          userError ? 'USAGE' : 'STORAGE_FAILED',
+          authError ? 'CONFIG_INVALID' : userError ? 'USAGE' : 'STORAGE_FAILED',
           `ClickHouse could not ${what}${codePart}: ${failure.message}`,
           {
-            retryable: !userError,
+            retryable: !userError && !authError,
             context: { database: this.#config.database, serverCode: failure.serverCode, attempts: attempt },
             cause: error,
           },
