@@ -293,7 +293,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
           clock: deps.clock,
           // Short pauses: units fail fast while it is open and retry after the pause.
           openMs: 5_000,
-          maxOpenMs: 60_000,
+          maxOpenMs: 30_000,
           onStateChange: (state: string, openUntilMs?: number) =>
             emit({
               type: 'circuit:changed',

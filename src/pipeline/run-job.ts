@@ -88,19 +88,24 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
   const fallbacks: PlannedUnit[] = [];
   const writable: Writable[] = [];
 
+  let providerDown: ErrorData | undefined;
   const fetchOrder: ConcreteDataType[] = ['ticks', 'bars_1m', 'bars_1d', 'order_book'];
   for (const dataType of fetchOrder) {
     const units = byType.get(dataType);
     if (!units) continue;
-    const known = deps.quarantine?.get(job.symbol);
+    const known = deps.quarantine?.get(job.symbol) ?? providerDown;
     if (known) {
-      // The provider already said the symbol does not exist: do not spend quota asking again.
+      // The provider already said the symbol does not exist, or is down right now (a fetch of
+      // this job used up its attempts on transient failures): do not spend quota and time on
+      // the job's other data types; they fail with the same reason and retry-failed redoes them.
       await recordFailures(units, known, 0, deps, signal);
       continue;
     }
     const dates = units.map((u) => u.tradeDate);
     const outcome = await fetchWithRetry(provider, dataType, job, dates, deps, signal);
     if (!outcome.ok) {
+      const cls = classifyFailure(outcome.error);
+      if (cls === 'transient' || cls === 'bad_response') providerDown = redactError(outcome.error, deps);
       await failOrFallback(units, outcome.error, outcome.attempts, deps, fallbacks, signal);
       continue;
     }
@@ -139,7 +144,7 @@ export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Prom
   }
 
   const factorUnits = byType.get('factors');
-  const knownMissing = deps.quarantine?.get(job.symbol);
+  const knownMissing = deps.quarantine?.get(job.symbol) ?? providerDown;
   if (factorUnits && knownMissing) await recordFailures(factorUnits, knownMissing, 0, deps, signal);
   else if (factorUnits)
     writable.push(...(await runFactors(provider, job, factorUnits, fetched, deps, fallbacks, signal)));
