@@ -30,28 +30,44 @@ function abortedError(signal: AbortSignal): IngestError {
   return new IngestError('ABORTED', 'aborted', { cause: signal.reason });
 }
 
+/**
+ * The promise part every clock's `sleep` shares: resolves at once for `ms <= 0`, rejects with
+ * `ABORTED` when the signal fires (cancelling the timer), and detaches its listener when the
+ * timer fires. `schedule` arms a timer calling `fire` and returns its cancel function.
+ */
+function abortableSleep(
+  ms: number,
+  signal: AbortSignal | undefined,
+  schedule: (fire: () => void) => () => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortedError(signal));
+      return;
+    }
+    if (ms <= 0) {
+      resolve();
+      return;
+    }
+    const onAbort = (): void => {
+      cancel();
+      reject(abortedError(signal as AbortSignal));
+    };
+    const cancel = schedule(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** The real clock: `Date.now()` and `setTimeout`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(abortedError(signal));
-        return;
-      }
-      if (ms <= 0) {
-        resolve();
-        return;
-      }
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(abortedError(signal as AbortSignal));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
+    abortableSleep(ms, signal, (fire) => {
+      const timer = setTimeout(fire, ms);
+      return () => clearTimeout(timer);
     }),
 };
 
@@ -82,29 +98,10 @@ export function createFakeClock(startMs = 0): FakeClock {
   return {
     now: () => nowMs,
     sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) {
-          reject(abortedError(signal));
-          return;
-        }
-        if (ms <= 0) {
-          resolve();
-          return;
-        }
-        const onAbort = (): void => {
-          removeTimer(timer);
-          reject(abortedError(signal as AbortSignal));
-        };
-        const timer: FakeTimer = {
-          atMs: nowMs + ms,
-          seq: seq++,
-          resolve: () => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-          },
-        };
+      abortableSleep(ms, signal, (fire) => {
+        const timer: FakeTimer = { atMs: nowMs + ms, seq: seq++, resolve: fire };
         timers.push(timer);
-        signal?.addEventListener('abort', onAbort, { once: true });
+        return () => removeTimer(timer);
       }),
     advance: async (ms) => {
       if (!(ms >= 0)) throw new RangeError(`advance(ms): ms must be >= 0, got ${ms}`);

@@ -3,6 +3,7 @@
  * of `ddl.ts`. Times are written as exact strings or whole numbers, never ISO with `Z`, so no
  * `date_time_input_format` is needed (18.16 rejects ISO-8601 in basic mode).
  */
+import { adjFactorColumns, barColumns, bookColumns, factorColumns, tickColumns } from '../table-columns.js';
 import type { RowSet } from '../../domain/rows.js';
 import type { LedgerEntry } from '../../ledger/ledger-entry.js';
 import type { QueryResult } from '../store.js';
@@ -38,70 +39,27 @@ export function encodeRowSet(
     if (list === undefined) into.set(table, encoded);
     else for (const r of encoded) list.push(r);
   };
+  const time = (ms: number): unknown => (flavor === 'modern' ? dateTime64Text(ms) : ms);
   push(
     'ticks',
-    (rows.ticks ?? []).map((t) => ({
-      symbol: t.symbol,
-      ...timeFields(flavor, 'ts', t.ts),
-      seq: t.seq,
-      price: t.price,
-      volume: t.volume,
-      amount: t.amount,
-      side: t.side,
-      source: t.source,
-      trade_date: t.tradeDate,
-    })),
+    (rows.ticks ?? []).map((t) => tickColumns(t, time)),
   );
   push(
     'bars',
     (rows.bars ?? []).map((b) => ({
-      symbol: b.symbol,
-      interval: b.interval,
-      ...timeFields(flavor, 'ts', b.ts),
-      open: b.open,
-      high: b.high,
-      low: b.low,
-      close: b.close,
-      volume: b.volume,
-      amount: b.amount,
-      source: b.source,
-      trade_date: b.tradeDate,
+      ...barColumns(b, time),
       ...(flavor === 'legacy' ? { interval_seconds: intervalSeconds(b.interval) } : {}),
     })),
   );
   push(
     'order_book',
-    (rows.books ?? []).map((b) => ({
-      symbol: b.symbol,
-      ...timeFields(flavor, 'ts', b.ts),
-      bid_prices: b.bidPrices,
-      bid_volumes: b.bidVolumes,
-      ask_prices: b.askPrices,
-      ask_volumes: b.askVolumes,
-      source: b.source,
-      trade_date: b.tradeDate,
-    })),
+    (rows.books ?? []).map((b) => bookColumns(b, time)),
   );
   push(
     'factors',
-    (rows.factors ?? []).map((f) => ({
-      symbol: f.symbol,
-      ...timeFields(flavor, 'ts', f.ts),
-      factor: f.factor,
-      value: f.value,
-      source: f.source,
-      trade_date: f.tradeDate,
-    })),
+    (rows.factors ?? []).map((f) => factorColumns(f, time)),
   );
-  push(
-    'adj_factors',
-    (rows.adjFactors ?? []).map((a) => ({
-      symbol: a.symbol,
-      trade_date: a.tradeDate,
-      adj_factor: a.adjFactor,
-      source: a.source,
-    })),
-  );
+  push('adj_factors', (rows.adjFactors ?? []).map(adjFactorColumns));
   return into;
 }
 

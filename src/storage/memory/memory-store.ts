@@ -17,6 +17,7 @@
  * milliseconds, dates as `YYYY-MM-DD`, arrays as arrays; `WHERE` and `ORDER BY` compare the
  * rendered values.
  */
+import { adjFactorColumns, barColumns, bookColumns, factorColumns, tickColumns } from '../table-columns.js';
 import { IngestError, throwIfAborted } from '../../errors.js';
 import type { AdjFactor, Bar, BookSnapshot, FactorValue, Tick } from '../../domain/rows.js';
 import { unitKeyString, type LedgerEntry } from '../../ledger/ledger-entry.js';
@@ -174,63 +175,11 @@ export function compareLedgerEntries(a: LedgerEntry, b: LedgerEntry): number {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function tickRow(t: Tick): PlainRow {
-  return {
-    symbol: t.symbol,
-    ts: iso(t.ts),
-    seq: t.seq,
-    price: t.price,
-    volume: t.volume,
-    amount: t.amount,
-    side: t.side,
-    source: t.source,
-    trade_date: t.tradeDate,
-  };
-}
-
-function barRow(b: Bar): PlainRow {
-  return {
-    symbol: b.symbol,
-    interval: b.interval,
-    ts: iso(b.ts),
-    open: b.open,
-    high: b.high,
-    low: b.low,
-    close: b.close,
-    volume: b.volume,
-    amount: b.amount,
-    source: b.source,
-    trade_date: b.tradeDate,
-  };
-}
-
-function bookRow(b: BookSnapshot): PlainRow {
-  return {
-    symbol: b.symbol,
-    ts: iso(b.ts),
-    bid_prices: [...b.bidPrices],
-    bid_volumes: [...b.bidVolumes],
-    ask_prices: [...b.askPrices],
-    ask_volumes: [...b.askVolumes],
-    source: b.source,
-    trade_date: b.tradeDate,
-  };
-}
-
-function factorRow(f: FactorValue): PlainRow {
-  return {
-    symbol: f.symbol,
-    ts: iso(f.ts),
-    factor: f.factor,
-    value: f.value,
-    source: f.source,
-    trade_date: f.tradeDate,
-  };
-}
-
-function adjFactorRow(a: AdjFactor): PlainRow {
-  return { symbol: a.symbol, trade_date: a.tradeDate, adj_factor: a.adjFactor, source: a.source };
-}
+const tickRow = (t: Tick): PlainRow => tickColumns(t, iso);
+const barRow = (b: Bar): PlainRow => barColumns(b, iso);
+const bookRow = (b: BookSnapshot): PlainRow => bookColumns(b, iso);
+const factorRow = (f: FactorValue): PlainRow => factorColumns(f, iso);
+const adjFactorRow = (a: AdjFactor): PlainRow => adjFactorColumns(a);
 
 function ledgerRow(e: LedgerEntry): PlainRow {
   return {
