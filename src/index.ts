@@ -25,9 +25,9 @@ export type {
   ProviderDeps,
   FetchParams,
   FetchResult,
-  Logger,
 } from './providers/provider.js';
-export { silentLogger } from './providers/provider.js';
+export type { Logger } from './limits/logger.js';
+export { silentLogger } from './limits/logger.js';
 export { createProvider } from './providers/create-provider.js';
 export { createSimulatedProvider } from './providers/simulated/simulated-provider.js';
 export { createTushareProvider } from './providers/tushare/tushare-provider.js';
@@ -49,9 +49,9 @@ export { createPipeline } from './pipeline/create-pipeline.js';
 export type { PipelineDeps, PreparedRun, RunSignals } from './pipeline/create-pipeline.js';
 export type { RunOptions } from './pipeline/run-options.js';
 export type { PipelineEvent, Reporter, RunSummary } from './pipeline/events.js';
-export type { RequestGate } from './pipeline/request-gate.js';
+export type { RequestGate } from './limits/request-gate.js';
 export { runJob } from './pipeline/run-job.js';
-export { systemClock } from './pipeline/schedule/clock.js';
-export type { Clock } from './pipeline/schedule/clock.js';
+export { systemClock } from './limits/clock.js';
+export type { Clock } from './limits/clock.js';
 
 export { runCli } from './cli/run-cli.js';

@@ -10,7 +10,8 @@ import type { FactorValue } from '../domain/rows.js';
 import { isAShare, type Ticker } from '../domain/ticker.js';
 import { IngestError, toIngestError, type ErrorData } from '../errors.js';
 import type { UnitKey } from '../ledger/ledger-entry.js';
-import type { Logger, Provider } from '../providers/provider.js';
+import type { Logger } from '../limits/logger.js';
+import type { Provider } from '../providers/provider.js';
 import type { Store } from '../storage/store.js';
 import type { PipelineEvent, Reporter, RunSummary, SymbolOutcome } from './events.js';
 import { indexLedger, planRun, type Job, type Plan } from './plan.js';
@@ -19,16 +20,16 @@ import { runJob, type FactorComputeInput } from './run-job.js';
 import type { RunOptions } from './run-options.js';
 import { AdaptiveConcurrency } from './schedule/adaptive-concurrency.js';
 import { CircuitBreaker } from './schedule/circuit-breaker.js';
-import type { Clock } from './schedule/clock.js';
-import { createRateLimitGate } from './schedule/rate-limit-gate.js';
-import { classifyFailure, decideRetry } from './schedule/retry-policy.js';
+import type { Clock } from '../limits/clock.js';
+import { createRateLimitGate } from '../limits/rate-limit-gate.js';
+import { classifyFailure, decideRetry } from '../limits/retry-policy.js';
 import { runPool } from './schedule/worker-pool.js';
 
 /** Injected dependencies of a pipeline (tests swap each). */
 export interface PipelineDeps {
   store: Store;
   /** Builds a provider by name (production: `createProvider`). */
-  makeProvider(name: ProviderName, gate: import('./request-gate.js').RequestGate): Provider;
+  makeProvider(name: ProviderName, gate: import('../limits/request-gate.js').RequestGate): Provider;
   reporter: Reporter;
   clock: Clock;
   random(): number;

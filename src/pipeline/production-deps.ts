@@ -6,11 +6,11 @@
 import type { LoadedConfig } from '../config/load-config.js';
 import { computeFactors } from '../factors/compute-factors.js';
 import { createProvider } from '../providers/create-provider.js';
-import { silentLogger } from '../providers/provider.js';
+import { silentLogger } from '../limits/logger.js';
 import type { Store } from '../storage/store.js';
 import type { PipelineDeps } from './create-pipeline.js';
 import type { Reporter } from './events.js';
-import { systemClock } from './schedule/clock.js';
+import { systemClock } from '../limits/clock.js';
 
 /** Production `PipelineDeps` for a loaded config. */
 export function productionDeps(

@@ -16,12 +16,12 @@ import type { FetchResult, Provider } from '../providers/provider.js';
 import type { Store, UnitWrite } from '../storage/store.js';
 import type { PipelineEvent } from './events.js';
 import type { Job, PlannedUnit } from './plan.js';
-import type { RequestGate } from './request-gate.js';
+import type { RequestGate } from '../limits/request-gate.js';
 import { fallbackTypeFor, type Routing } from './routing.js';
 import type { AdaptiveConcurrency } from './schedule/adaptive-concurrency.js';
 import type { CircuitBreaker } from './schedule/circuit-breaker.js';
-import type { Clock } from './schedule/clock.js';
-import { classifyFailure, decideRetry, type FailureClass } from './schedule/retry-policy.js';
+import type { Clock } from '../limits/clock.js';
+import { classifyFailure, decideRetry, type FailureClass } from '../limits/retry-policy.js';
 import { validateRows } from './validate-rows.js';
 
 /** Inputs of the factor computation. */

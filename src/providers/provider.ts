@@ -13,7 +13,8 @@ import type { DateRange } from '../domain/dates.js';
 import type { RowSet } from '../domain/rows.js';
 import type { Ticker } from '../domain/ticker.js';
 import type { IngestError } from '../errors.js';
-import type { RequestGate } from '../pipeline/request-gate.js';
+import type { Logger } from '../limits/logger.js';
+import type { RequestGate } from '../limits/request-gate.js';
 
 /** One endpoint (API interface) and its limits, shown by `tickpipe providers`. */
 export interface EndpointInfo {
@@ -93,16 +94,6 @@ export interface Provider {
   close(): Promise<void>;
 }
 
-/** Minimal structured logger. Messages never contain secrets. */
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** A logger that drops everything (tests, library use). */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** What every provider factory receives. */
 export interface ProviderDeps {

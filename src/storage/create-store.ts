@@ -3,7 +3,7 @@
  */
 import { resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
-import type { Logger } from '../providers/provider.js';
+import type { Logger } from '../limits/logger.js';
 import { createClickHouseStore } from './clickhouse/clickhouse-store.js';
 import { createDuckDbStore } from './duckdb/duckdb-store.js';
 import type { Store } from './store.js';

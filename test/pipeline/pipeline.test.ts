@@ -8,7 +8,7 @@ import { isDone, unitKeyString } from '../../src/ledger/ledger-entry.js';
 import type { ProviderName } from '../../src/config/schema.js';
 import type { RequestedDataType } from '../../src/domain/data-type.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
-import type { RequestGate } from '../../src/pipeline/request-gate.js';
+import type { RequestGate } from '../../src/limits/request-gate.js';
 import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
 import {
   buildPipeline,

@@ -4,8 +4,8 @@
  */
 import { PROVIDER_NAMES } from '../../config/schema.js';
 import { createProvider } from '../../providers/create-provider.js';
-import { silentLogger } from '../../providers/provider.js';
-import { unlimitedGate } from '../../pipeline/request-gate.js';
+import { silentLogger } from '../../limits/logger.js';
+import { unlimitedGate } from '../../limits/request-gate.js';
 import type { CliIo } from '../cli-io.js';
 import { loadForCommand, type CommonFlags } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';

@@ -1,6 +1,6 @@
 import { IngestError, throwIfAborted } from '../../errors.js';
-import type { Clock } from './clock.js';
-import type { FailureClass } from './retry-policy.js';
+import type { Clock } from '../../limits/clock.js';
+import type { FailureClass } from '../../limits/retry-policy.js';
 
 /** States of a {@link CircuitBreaker}. */
 export const CIRCUIT_STATES = ['closed', 'open', 'half-open'] as const;

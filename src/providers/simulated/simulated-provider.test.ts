@@ -3,10 +3,10 @@ import { configSchema } from '../../config/schema.js';
 import type { ConcreteDataType } from '../../domain/data-type.js';
 import { parseTicker } from '../../domain/ticker.js';
 import type { IngestError } from '../../errors.js';
-import type { AcquireParams, RequestGate } from '../../pipeline/request-gate.js';
-import { unlimitedGate } from '../../pipeline/request-gate.js';
+import type { AcquireParams, RequestGate } from '../../limits/request-gate.js';
+import { unlimitedGate } from '../../limits/request-gate.js';
 import type { ProviderDeps } from '../provider.js';
-import { silentLogger } from '../provider.js';
+import { silentLogger } from '../../limits/logger.js';
 import type { SimulatedProviderConfig, SimulatedProviderOptions } from './simulated-provider.js';
 import { createSimulatedProvider } from './simulated-provider.js';
 

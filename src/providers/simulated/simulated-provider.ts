@@ -1,4 +1,4 @@
-import { systemClock } from '../../pipeline/schedule/clock.js';
+import { systemClock } from '../../limits/clock.js';
 import type { ResolvedConfig } from '../../config/schema.js';
 import {
   assertCalendarCovers,

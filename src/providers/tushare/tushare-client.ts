@@ -4,8 +4,8 @@
  * the envelope parsed and every failure classified. It never retries or sleeps.
  */
 import { IngestError, throwIfAborted } from '../../errors.js';
-import type { RequestGate } from '../../pipeline/request-gate.js';
-import type { Logger } from '../provider.js';
+import type { RequestGate } from '../../limits/request-gate.js';
+import type { Logger } from '../../limits/logger.js';
 import { classifyTushareAnswer, classifyTushareTransportFailure } from './classify-tushare-error.js';
 
 /** Options of {@link createTushareClient}. */

@@ -7,8 +7,9 @@ import {
 } from '../../../test/emulators/tushare/tushare-emulator.js';
 import { configSchema } from '../../config/schema.js';
 import type { IngestError } from '../../errors.js';
-import { unlimitedGate, type RequestGate } from '../../pipeline/request-gate.js';
-import { silentLogger, type ProviderDeps } from '../provider.js';
+import { unlimitedGate, type RequestGate } from '../../limits/request-gate.js';
+import { silentLogger } from '../../limits/logger.js';
+import type { ProviderDeps } from '../provider.js';
 import { createTushareClient } from './tushare-client.js';
 import { createTushareProvider, type TushareConfig } from './tushare-provider.js';
 

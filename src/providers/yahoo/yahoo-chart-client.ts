@@ -4,8 +4,8 @@
  * §2.5); a browser-like User-Agent avoids the 429s Yahoo gives "robot-looking" clients (§2.4).
  */
 import { IngestError } from '../../errors.js';
-import type { Logger } from '../provider.js';
-import type { RequestGate } from '../../pipeline/request-gate.js';
+import type { Logger } from '../../limits/logger.js';
+import type { RequestGate } from '../../limits/request-gate.js';
 import {
   classifyYahooEnvelope,
   classifyYahooHttpError,

@@ -8,8 +8,9 @@ import { DEFAULT_INSTRUMENTS, type YahooInstrument } from '../../../test/emulato
 import { configSchema } from '../../config/schema.js';
 import type { Bar } from '../../domain/rows.js';
 import type { IngestError } from '../../errors.js';
-import type { AcquireParams, RateLimitFeedback, RequestGate } from '../../pipeline/request-gate.js';
-import { silentLogger, type FetchParams, type Provider } from '../provider.js';
+import type { AcquireParams, RateLimitFeedback, RequestGate } from '../../limits/request-gate.js';
+import { silentLogger } from '../../limits/logger.js';
+import type { FetchParams, Provider } from '../provider.js';
 import { createYahooProvider } from './yahoo-provider.js';
 
 // Friday 2026-11-20 17:00 New York = Saturday 06:00 Shanghai: the week's sessions are all closed.

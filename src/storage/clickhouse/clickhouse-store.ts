@@ -19,7 +19,7 @@
  * - Resources: owns its client (HTTP sockets or the chdb session); `close()` flushes waiting rows
  *   and releases it. The password is passed to the client only, never logged.
  */
-import { systemClock } from '../../pipeline/schedule/clock.js';
+import { systemClock } from '../../limits/clock.js';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { encodeRowBinary } from './row-binary.js';
@@ -28,8 +28,8 @@ import type { ClickHouseClient, ClickHouseLogLevel } from '@clickhouse/client';
 import type { ResolvedConfig } from '../../config/schema.js';
 import { IngestError, throwIfAborted } from '../../errors.js';
 import type { LedgerEntry } from '../../ledger/ledger-entry.js';
-import type { Logger } from '../../providers/provider.js';
-import { silentLogger } from '../../providers/provider.js';
+import type { Logger } from '../../limits/logger.js';
+import { silentLogger } from '../../limits/logger.js';
 import { isReadOnlySql } from '../store.js';
 import type { LedgerFilter, QueryResult, Store, UnitWrite } from '../store.js';
 import { scopeUnitRows, sliceKey } from '../unit-scope.js';

@@ -6,7 +6,7 @@
  * Tushare provider calls the gate before every request.
  */
 import { IngestError, throwIfAborted } from '../../../src/errors.js';
-import type { AcquireParams, RateLimitFeedback, RequestGate } from '../../../src/pipeline/request-gate.js';
+import type { AcquireParams, RateLimitFeedback, RequestGate } from '../../../src/limits/request-gate.js';
 
 /** Options of {@link createSlidingWindowGate}. */
 export interface SlidingWindowGateOptions {

@@ -13,11 +13,11 @@ import { computeFactors } from '../../../src/factors/compute-factors.js';
 import { unitKeyString, type LedgerEntry } from '../../../src/ledger/ledger-entry.js';
 import { createPipeline, type PipelineDeps } from '../../../src/pipeline/create-pipeline.js';
 import type { PipelineEvent, Reporter, RunSummary } from '../../../src/pipeline/events.js';
-import type { RequestGate } from '../../../src/pipeline/request-gate.js';
+import type { RequestGate } from '../../../src/limits/request-gate.js';
 import type { RunOptions } from '../../../src/pipeline/run-options.js';
-import { systemClock } from '../../../src/pipeline/schedule/clock.js';
+import { systemClock } from '../../../src/limits/clock.js';
+import { silentLogger } from '../../../src/limits/logger.js';
 import {
-  silentLogger,
   type FetchParams,
   type FetchResult,
   type Provider,

@@ -1,4 +1,4 @@
-import { IngestError } from '../../errors.js';
+import { IngestError } from '../errors.js';
 import type { Clock } from './clock.js';
 
 /** Options of {@link SlidingWindowLimiter}. */

@@ -1,4 +1,4 @@
-import { IngestError } from '../../errors.js';
+import { IngestError } from '../errors.js';
 
 /**
  * Time as the scheduler sees it. Production uses {@link systemClock}; tests use

@@ -1,5 +1,5 @@
-import { IngestError, throwIfAborted } from '../../errors.js';
-import type { AcquiredSlot, AcquireParams, RateLimitFeedback, RequestGate } from '../request-gate.js';
+import { IngestError, throwIfAborted } from '../errors.js';
+import type { AcquiredSlot, AcquireParams, RateLimitFeedback, RequestGate } from './request-gate.js';
 import type { Clock } from './clock.js';
 import { SlidingWindowLimiter, type SlidingWindowLimiterStats } from './sliding-window-limiter.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, IngestError } from '../../errors.js';
+import { ERROR_CODES, IngestError } from '../errors.js';
 import { classifyFailure, decideRetry, type DecideRetryParams } from './retry-policy.js';
 
 const base = (overrides: Partial<DecideRetryParams> = {}): DecideRetryParams => ({
