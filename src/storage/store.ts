@@ -15,6 +15,7 @@
  */
 import type { RowSet } from '../domain/rows.js';
 import type { LedgerEntry, UnitKey, UnitStatus } from '../ledger/ledger-entry.js';
+import type { LiveStore } from './live-store.js';
 
 /** The rows of one unit, to be written idempotently. */
 export interface UnitWrite {
@@ -46,6 +47,8 @@ export interface QueryResult {
 export interface Store {
   /** `memory`, `duckdb` or `clickhouse`. */
   readonly kind: string;
+  /** Live collection (`tickpipe collect`), on stores that support it (see `live-store.ts`). */
+  readonly live?: LiveStore;
   init(params?: { signal?: AbortSignal }): Promise<void>;
   write(params: { units: readonly UnitWrite[]; signal?: AbortSignal }): Promise<void>;
   writeLedger(params: { entries: readonly LedgerEntry[]; signal?: AbortSignal }): Promise<void>;

@@ -35,6 +35,7 @@ import { isReadOnlySql, type LedgerFilter, type QueryResult, type Store, type Un
 import { DATA_TABLES, STORE_TABLES, scopeUnitRows, type DataTable, type ScopedRows } from '../unit-scope.js';
 import { appendTableRows, appendedColumnNames, type TableRows } from './duckdb-appenders.js';
 import { DUCKDB_DDL } from './duckdb-schema.js';
+import { createDuckDbLive, DUCKDB_LIVE_DDL } from './duckdb-live.js';
 import { toPlainValue } from './duckdb-values.js';
 
 /** Parameters of {@link createDuckDbStore}. */
@@ -134,8 +135,33 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
     }
   };
 
+  const live = createDuckDbLive({
+    withWriter: (fn, what, signal) => {
+      admit(signal);
+      refuseWriteWhenReadOnly(what);
+      return writeLock.run(async () => {
+        try {
+          return await fn((await open()).writer);
+        } catch (error) {
+          throw storageError(error, `${what} in DuckDB ${path}`, { path });
+        }
+      });
+    },
+    withReader: (fn, what, signal) => {
+      admit(signal);
+      return readLock.run(async () => {
+        try {
+          return await fn((await open()).reader);
+        } catch (error) {
+          throw storageError(error, `${what} from DuckDB ${path}`, { path });
+        }
+      });
+    },
+  });
+
   return {
     kind: 'duckdb',
+    live,
     async init(initParams) {
       admit(initParams?.signal);
       await writeLock.run(async () => {
@@ -143,6 +169,7 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
         if (readOnly) return;
         try {
           for (const table of STORE_TABLES) await writer.run(DUCKDB_DDL[table]);
+          for (const ddl of DUCKDB_LIVE_DDL) await writer.run(ddl);
           await checkColumns(writer, path);
         } catch (error) {
           throw storageError(error, `create tables in DuckDB ${path}`, { path });
