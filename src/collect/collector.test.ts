@@ -15,7 +15,7 @@ import { createMemoryStore } from '../storage/memory/memory-store.js';
 import type { Store } from '../storage/store.js';
 import { createCollector, type CollectEvent, type CollectResult } from './collector.js';
 import { prepareCollect } from './prepare-collect.js';
-import { localTimeOfDay } from './trading-sessions.js';
+import { localTimeOfDay, nextLocalTime } from './trading-sessions.js';
 
 const TOKEN = 'emulator-token-0001';
 const DAY = '2025-06-17'; // a Tuesday
@@ -35,8 +35,9 @@ async function rig(
   startLocal: string,
   emulatorOptions: TushareEmulatorOptions = {},
   store?: Store,
+  startDate = DAY,
 ): Promise<Rig> {
-  const clock = createVirtualClock(shanghaiTime(DAY, startLocal));
+  const clock = createVirtualClock(shanghaiTime(startDate, startLocal));
   const emu = await startTushareEmulator({ now: () => clock.now(), ...emulatorOptions });
   running.push(emu);
   const s = store ?? createMemoryStore();
@@ -85,7 +86,7 @@ async function collect(
     clock: r.clock,
     gate: prepared.gate,
     intervalMs: prepared.fitted.intervalMs,
-    ...(options.untilLocal ? { untilMs: shanghaiTime(DAY, options.untilLocal) } : {}),
+    ...(options.untilLocal ? { untilMs: nextLocalTime(r.clock.now(), options.untilLocal) } : {}),
     ...(options.sessions ? { sessions: options.sessions } : {}),
     runId: 'collect-test',
     computeFactors,
@@ -240,6 +241,31 @@ describe('collector through a trading day (Tushare emulator, virtual clock)', ()
   }, 30_000);
 });
 
+describe('collector: days without trading', () => {
+  it('sleeps through a weekend and the National Day holiday without a single request', async () => {
+    const r = await rig('15:30:00', {}, undefined, '2025-09-26'); // a Friday before the holiday week
+    const { events } = await collect(r, {
+      intervalMs: 60_000,
+      symbols: ['600519.SH'],
+      untilLocal: '09:20:00',
+    });
+    // --until 09:20 is the next 09:20 (Saturday): nothing is polled.
+    expect(rtkRequests(r.emu)).toEqual([]);
+    expect(events.filter((e) => e.type === 'collect:sleeping')).toHaveLength(1);
+
+    r.clock.set(shanghaiTime('2025-09-30', '15:30:00')); // the eve of the National Day week
+    const more = await collect(r, { intervalMs: 60_000, symbols: ['600519.SH'], sessions: 1 });
+    expect(more.events.find((e) => e.type === 'collect:sleeping')).toMatchObject({
+      next: { tradeDate: '2025-10-09', name: 'morning' },
+    });
+    const days = new Set(
+      rtkRequests(r.emu).map((q) => new Date(q.atMs + 8 * 3_600_000).toISOString().slice(0, 10)),
+    );
+    expect([...days]).toEqual(['2025-10-09']);
+    expect(more.result.reason).toBe('sessions');
+  }, 30_000);
+});
+
 describe('collector: limits and failures', () => {
   it('raises the interval to the smallest that fits the limit and keeps that cadence with no refusal', async () => {
     const r = await rig('09:59:00', { tokens: { [TOKEN]: { perMinute: { rt_k: 20 } } } });
@@ -254,6 +280,30 @@ describe('collector: limits and failures', () => {
     expect(new Set(diffs)).toEqual(new Set([12_300]));
     for (const q of reqs) {
       expect(reqs.filter((o) => o.atMs > q.atMs - 60_000 && o.atMs <= q.atMs).length).toBeLessThanOrEqual(20);
+    }
+  }, 30_000);
+
+  it('learns a lower limit from a rate-limit answer and waits for it instead of hammering the provider', async () => {
+    // The config allows 500/min but the account gets 10/min: Tushare says so in its refusal.
+    const r = await rig('10:00:00', { tokens: { [TOKEN]: { perMinute: { rt_k: 10 } } } });
+    const { events } = await collect(r, {
+      intervalMs: 3_000,
+      symbols: ['600519.SH'],
+      untilLocal: '10:10:00',
+    });
+    const failed = events.filter((e) => e.type === 'collect:poll-failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((e) => e.type === 'collect:poll-failed' && e.rateLimited)).toBe(true);
+    const reqs = rtkRequests(r.emu);
+    const refused = reqs.filter((q) => q.code !== 0);
+    expect(refused.length).toBeLessThanOrEqual(2);
+    // After the refusal every later request lands within the learned limit.
+    const after = reqs.filter((q) => q.atMs > (refused[refused.length - 1]?.atMs ?? 0));
+    expect(after.length).toBeGreaterThan(40);
+    for (const q of after) {
+      expect(after.filter((o) => o.atMs > q.atMs - 60_000 && o.atMs <= q.atMs).length).toBeLessThanOrEqual(
+        10,
+      );
     }
   }, 30_000);
 

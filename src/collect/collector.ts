@@ -187,7 +187,7 @@ export function createCollector(p: CollectorParams): Collector {
       failedPolls++;
       const rateLimited = cls === 'rate_limited';
       if (rateLimited) {
-        p.gate.onRateLimited({
+        await p.gate.onRateLimited({
           provider: p.source.name,
           endpoint: typeof error.context.endpoint === 'string' ? error.context.endpoint : 'unknown',
           ...(typeof error.context.keyIndex === 'number' ? { keyIndex: error.context.keyIndex } : {}),

@@ -103,6 +103,12 @@ export async function collectCommand(flags: CollectFlags, io: CliIo): Promise<Ex
       status.reason ?? `${options.provider} is not enabled: set providers.${options.provider}.enabled: true`,
     );
   }
+  if (loaded.config.storage.backend === 'clickhouse' && !flags.dryRun) {
+    throw new IngestError(
+      'USAGE',
+      'tickpipe collect writes to DuckDB only for now (storage.backend is clickhouse); use --storage duckdb',
+    );
+  }
   const format = flags.logFormat ?? 'plain';
   if (format !== 'plain' && format !== 'json') {
     throw new IngestError('USAGE', `--log-format: expected plain or json, found "${format}"`);
