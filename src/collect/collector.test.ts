@@ -1,4 +1,9 @@
+import { createClient } from '@clickhouse/client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { clickHouseTestConfig, clickHouseTestUrl } from '../../test/support/clickhouse-env.js';
+import { createClickHouseLive } from '../storage/clickhouse/clickhouse-live.js';
+import { createClickHouseStore } from '../storage/clickhouse/clickhouse-store.js';
+import { withLive } from '../storage/with-live.js';
 import {
   startTushareEmulator,
   type TushareEmulator,
@@ -239,6 +244,40 @@ describe('collector through a trading day (Tushare emulator, virtual clock)', ()
     expect(c?.longestGapMs).toBe(45 * 60_000);
     expect(c?.lastTs).toBe(shanghaiTime(DAY, '10:59:45'));
   }, 30_000);
+});
+
+describe('collector on ClickHouse', () => {
+  const url = clickHouseTestUrl();
+  it.skipIf(url === undefined)(
+    'stores the same rows as the memory store, once each under FINAL, and the day’s factors',
+    async () => {
+      const cfg = clickHouseTestConfig({ url: url as string });
+      const ch = createClickHouseStore(cfg);
+      await ch.init();
+      const store = withLive(ch, await createClickHouseLive(cfg));
+      try {
+        const symbols = ['600519.SH', '000001.SZ'];
+        const a = await rig('14:50:00');
+        await collect(a, { intervalMs: 15_000, symbols, sessions: 1 });
+        const b = await rig('14:50:00', {}, store);
+        await collect(b, { intervalMs: 15_000, symbols, sessions: 1 });
+        for (const table of ['ticks', 'order_book', 'factors']) {
+          const sql = (final: string) =>
+            `SELECT * FROM ${table}${final} WHERE symbol = '600519.SH' ORDER BY ts${table === 'factors' ? ', factor' : ''}`;
+          const mem = await a.store.query({ sql: sql('') });
+          const got = await store.query({ sql: sql(' FINAL') });
+          expect(got.rows.length).toBeGreaterThan(0);
+          expect(got.rows).toEqual(mem.rows);
+        }
+      } finally {
+        await store.close();
+        const c = createClient({ url: url as string });
+        await c.command({ query: `DROP DATABASE IF EXISTS ${cfg.database}` });
+        await c.close();
+      }
+    },
+    60_000,
+  );
 });
 
 describe('collector: days without trading', () => {

@@ -3,6 +3,8 @@
  * (symbols, polls, stored snapshots, symbols with gaps, first and last observation, longest gap),
  * and one row per symbol-day when symbols are named.
  */
+import type { ResolvedConfig } from '../config/schema.js';
+import { createClickHouseLive } from '../storage/clickhouse/clickhouse-live.js';
 import type { QueryResult, Store } from '../storage/store.js';
 import type { CoverageRow } from '../storage/live-store.js';
 import { localTimeOfDay } from './trading-sessions.js';
@@ -19,15 +21,25 @@ export interface CoverageFilter {
 export async function coverageTables(
   store: Store,
   filter: CoverageFilter,
+  config?: ResolvedConfig,
 ): Promise<{ summary: QueryResult; symbols: QueryResult | undefined } | undefined> {
-  if (store.live === undefined) return undefined;
+  let live = store.live;
+  let own: { close(): Promise<void> } | undefined;
+  if (live === undefined && config?.storage.backend === 'clickhouse') {
+    const ch = await createClickHouseLive(config.storage.clickhouse, { createTables: false });
+    live = ch;
+    own = ch;
+  }
+  if (live === undefined) return undefined;
   let rows: CoverageRow[];
   try {
-    rows = await store.live.coverage(filter);
+    rows = await live.coverage(filter);
   } catch (e) {
     // A store written before live collection existed (or opened read-only) has no coverage table.
-    if (/does not exist|Catalog Error/i.test((e as Error).message)) return undefined;
+    if (/does not exist|doesn't exist|Catalog Error/i.test((e as Error).message)) return undefined;
     throw e;
+  } finally {
+    await own?.close();
   }
   if (rows.length === 0) return undefined;
   const byDay = new Map<string, CoverageRow[]>();

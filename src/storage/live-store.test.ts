@@ -1,3 +1,4 @@
+import { createClient } from '@clickhouse/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,12 +8,18 @@ import { createDuckDbStore } from './duckdb/duckdb-store.js';
 import type { CoverageRow, LiveBatch, LiveQuoteRow } from './live-store.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import type { Store } from './store.js';
+import { createClickHouseStore } from './clickhouse/clickhouse-store.js';
+import { createClickHouseLive } from './clickhouse/clickhouse-live.js';
+import { withLive } from './with-live.js';
+import { clickHouseTestConfig, clickHouseTestUrl } from '../../test/support/clickhouse-env.js';
 
 const DAY = '2025-06-17';
 const T0 = Date.parse('2025-06-17T02:00:00.123Z');
 const dirs: string[] = [];
-afterAll(() => {
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const c of cleanups) await c();
 });
 
 function batch(i: number, symbol = '600519.SH'): LiveBatch {
@@ -83,6 +90,26 @@ const stores: Array<[string, () => Promise<{ store: Store; reopen?: () => Promis
     },
   ],
 ];
+const chUrl = clickHouseTestUrl();
+if (chUrl !== undefined) {
+  stores.push([
+    'clickhouse',
+    async () => {
+      const cfg = clickHouseTestConfig({ url: chUrl });
+      cleanups.push(async () => {
+        const c = createClient({ url: chUrl });
+        await c.command({ query: `DROP DATABASE IF EXISTS ${cfg.database}` });
+        await c.close();
+      });
+      const open = async (): Promise<Store> => {
+        const store = createClickHouseStore(cfg);
+        await store.init();
+        return withLive(store, await createClickHouseLive(cfg));
+      };
+      return { store: await open(), reopen: open };
+    },
+  ]);
+}
 
 describe.each(stores)('live store part (%s)', (_, make) => {
   it('appends idempotently, returns the last state with its book, the day rows and upserted coverage', async () => {
@@ -93,7 +120,11 @@ describe.each(stores)('live store part (%s)', (_, make) => {
     await live.append({ batch: batch(3) }); // the same batch again (a retry)
     await live.append({ batch: batch(0, '000001.SZ') });
     const count = async (s: Store, table: string) =>
-      (await s.query({ sql: `SELECT count(*) AS n FROM ${table} WHERE symbol = '600519.SH'` })).rows[0]?.[0];
+      (
+        await s.query({
+          sql: `SELECT count(*) AS n FROM ${table}${s.kind === 'clickhouse' ? ' FINAL' : ''} WHERE symbol = '600519.SH'`,
+        })
+      ).rows[0]?.[0];
     expect(await count(store, 'order_book')).toBe(4);
     expect(await count(store, 'ticks')).toBe(3);
 

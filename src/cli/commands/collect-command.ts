@@ -16,6 +16,9 @@ import { createScaledClock, parseScaledClock } from '../../collect/scaled-clock.
 import { currentOrNextWindow, localTimeOfDay, nextLocalTime } from '../../collect/trading-sessions.js';
 import { shanghaiDate } from '../../domain/dates.js';
 import { describeStore } from '../../storage/create-store.js';
+import { createClickHouseLive } from '../../storage/clickhouse/clickhouse-live.js';
+import type { Store } from '../../storage/store.js';
+import { withLive } from '../../storage/with-live.js';
 import type { CliIo } from '../cli-io.js';
 import { loadForCommand, openStore, type CommonFlags } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -103,12 +106,6 @@ export async function collectCommand(flags: CollectFlags, io: CliIo): Promise<Ex
       status.reason ?? `${options.provider} is not enabled: set providers.${options.provider}.enabled: true`,
     );
   }
-  if (loaded.config.storage.backend === 'clickhouse' && !flags.dryRun) {
-    throw new IngestError(
-      'USAGE',
-      'tickpipe collect writes to DuckDB only for now (storage.backend is clickhouse); use --storage duckdb',
-    );
-  }
   const format = flags.logFormat ?? 'plain';
   if (format !== 'plain' && format !== 'json') {
     throw new IngestError('USAGE', `--log-format: expected plain or json, found "${format}"`);
@@ -169,7 +166,16 @@ export async function collectCommand(flags: CollectFlags, io: CliIo): Promise<Ex
       return EXIT.OK;
     }
 
-    const store = await openStore(loaded);
+    const opened = await openStore(loaded);
+    let store: Store = opened;
+    if (opened.live === undefined && loaded.config.storage.backend === 'clickhouse') {
+      try {
+        store = withLive(opened, await createClickHouseLive(loaded.config.storage.clickhouse));
+      } catch (e) {
+        await opened.close().catch(() => undefined);
+        throw e;
+      }
+    }
     const runId = `collect-${new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
     let minute = { polls: 0, failed: 0, stored: 0, trades: 0, startedAt: now };
     let totals = { stored: 0, trades: 0 };

@@ -151,11 +151,15 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
           ),
         );
     }
-    const coverage = await coverageTables(store, {
-      ...(flags.provider ? { source: flags.provider } : {}),
-      ...(symbols ? { symbols } : {}),
-      ...(range ? { startDate: range.start, endDate: range.end } : {}),
-    });
+    const coverage = await coverageTables(
+      store,
+      {
+        ...(flags.provider ? { source: flags.provider } : {}),
+        ...(symbols ? { symbols } : {}),
+        ...(range ? { startDate: range.start, endDate: range.end } : {}),
+      },
+      loaded.config,
+    );
     if (coverage)
       out(`\nLive collection coverage (tickpipe collect):\n${renderResult(coverage.summary, format)}`);
     if (coverage?.symbols) out(renderResult(coverage.symbols, format));
