@@ -11,7 +11,7 @@ import { shanghaiTime } from '../../src/domain/dates.js';
 
 const TOKEN = 'e2e-token-collect-77';
 const DAY = '2025-06-17';
-// 30 virtual seconds per real second: the CLI must start within the first run's 2.5 virtual minutes.
+// 30 virtual seconds per real second: the first run (14:48–14:56) leaves a loaded machine 16 s to start the CLI.
 const SPEED = 30;
 let emu: TushareEmulator | undefined;
 let ws: Workspace | undefined;
@@ -47,7 +47,7 @@ async function setUp(startLocal: string): Promise<{ env: Record<string, string> 
 
 describe('tickpipe collect (built CLI, Tushare emulator, compressed clock)', () => {
   it('collects through the closing auction, restarts without duplicates, adds up to the cumulative volume', async () => {
-    const { env } = await setUp('14:53:30');
+    const { env } = await setUp('14:48:00');
     const w = ws as Workspace;
     const args = ['collect', '--provider', 'tushare', '--symbols', 'ALL', '--interval', '3s'];
     const first = await w.run([...args, '--until', '14:56', '--providers-config', w.configPath], { env });
