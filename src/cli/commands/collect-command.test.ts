@@ -39,7 +39,7 @@ describe('tickpipe collect options', () => {
       until: '15:01:00',
       sessions: 2,
     });
-    expect(resolveCollectOptions({ provider: 'yahoo', symbols: ['all'] })).toMatchObject({
+    expect(resolveCollectOptions({ provider: 'tushare', symbols: ['all'] })).toMatchObject({
       symbols: 'ALL',
       intervalMs: 3000,
     });
@@ -48,6 +48,7 @@ describe('tickpipe collect options', () => {
   it.each([
     [['--provider', 'simulated', '--symbols', 'ALL'], '--provider: expected tushare or yahoo'],
     [['--provider', 'tushare'], '--symbols is required'],
+    [['--provider', 'yahoo', '--symbols', 'ALL'], 'Yahoo has no listing endpoint'],
     [['--provider', 'tushare', '--symbols', 'ALL', '--interval', 'often'], '--interval: expected a duration'],
     [
       ['--provider', 'tushare', '--symbols', 'ALL', '--until', '25:00'],

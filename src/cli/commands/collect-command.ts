@@ -59,6 +59,12 @@ export function resolveCollectOptions(flags: CollectFlags): CollectOptions {
   }
   const joined = flags.symbols.join(' ').trim();
   const symbols = /^all$/i.test(joined) ? 'ALL' : parseTickerList(flags.symbols);
+  if (symbols === 'ALL' && provider === 'yahoo') {
+    throw new IngestError(
+      'USAGE',
+      '--symbols ALL: Yahoo has no listing endpoint; list the symbols (or collect the whole market with --provider tushare)',
+    );
+  }
   const intervalMs = parseIntervalMs(flags.interval ?? '3s');
   if (intervalMs === undefined) {
     throw new IngestError(

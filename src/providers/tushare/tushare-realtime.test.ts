@@ -1,6 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { planRtkCodes, quoteFromRtk } from './tushare-realtime.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  startTushareEmulator,
+  type TushareEmulator,
+} from '../../../test/emulators/tushare/tushare-emulator.js';
+import { configSchema } from '../../config/schema.js';
 import { shanghaiTime } from '../../domain/dates.js';
+import { unlimitedGate } from '../../limits/request-gate.js';
+import { silentLogger } from '../../limits/logger.js';
+import { createTushareRealtime, planRtkCodes, quoteFromRtk } from './tushare-realtime.js';
+
+let emu: TushareEmulator | undefined;
+afterEach(async () => {
+  await emu?.close();
+  emu = undefined;
+});
 
 describe('rt_k request planning', () => {
   it('covers the whole market with wildcards per exchange and leading digit, splitting groups over the cap', () => {
@@ -61,5 +74,31 @@ describe('quoteFromRtk', () => {
       sessionDate: '2025-06-17',
     });
     expect(quoteFromRtk({ ts_code: '600519.SH', trade_time: '10:15:30' })?.sessionDate).toBeNull();
+  });
+});
+
+describe('rt_k against the emulator', () => {
+  it('covers the whole market under a small row cap: every listed symbol quoted once, as the emulator has it', async () => {
+    const now = shanghaiTime('2025-06-17', '10:15:30');
+    emu = await startTushareEmulator({ now: () => now, rowCaps: { rt_k: 3 } });
+    const config = configSchema.parse({
+      providers: { tushare: { enabled: true, token: 'emulator-token-0001', base_url: emu.url } },
+    }).providers.tushare;
+    const source = createTushareRealtime(
+      { ...config, tokens: ['emulator-token-0001'] },
+      { fetch: globalThis.fetch, gate: unlimitedGate, now: () => now, logger: silentLogger },
+      { rowCap: 3 },
+    );
+    const listed = emu.state.market.listings.filter((l) => l.listStatus === 'L').map((l) => l.tsCode);
+    const target = { symbols: listed, wholeMarket: true };
+    const snap = await source.snapshot({ target, signal: new AbortController().signal });
+    const rtk = emu.state.requests.filter((r) => r.apiName === 'rt_k');
+    expect(rtk).toHaveLength(source.requestsPerSnapshot(target).rt_k as number);
+    expect(rtk.every((r) => r.rowCount <= 3)).toBe(true);
+    const traded = listed.filter((s) => emu!.state.market.trades(s, '2025-06-17'));
+    expect(snap.quotes.map((q) => q.symbol).sort()).toEqual([...traded].sort());
+    const q = snap.quotes.find((x) => x.symbol === '600519.SH');
+    const truth = emu.state.market.quote('600519.SH', now);
+    expect(q).toMatchObject({ cumVolume: truth?.vol, cumAmount: truth?.amount, price: truth?.close });
   });
 });

@@ -78,6 +78,7 @@ export function planRtkCodes(target: QuoteTarget, cap: number): string[] {
 export function createTushareRealtime(
   config: ResolvedConfig['providers']['tushare'] & { tokens: readonly string[] },
   deps: ProviderDeps,
+  options: { rowCap?: number } = {},
 ): QuoteSource {
   const client = createTushareClient({
     baseUrl: config.base_url,
@@ -88,7 +89,8 @@ export function createTushareRealtime(
     now: deps.now,
     logger: deps.logger,
   });
-  const cap = TUSHARE_ROW_CAPS.rt_k;
+  // The documented cap; tests against an emulator with a smaller one pass theirs.
+  const cap = options.rowCap ?? TUSHARE_ROW_CAPS.rt_k;
   let planned: { key: string; codes: string[] } | undefined;
   const codesOf = (target: QuoteTarget): string[] => {
     const key = `${target.wholeMarket}|${target.symbols.join(',')}`;
