@@ -6,13 +6,9 @@
  * which DuckDB prunes by row-group min/max), then the batch is appended.
  */
 import {
-  BIGINT,
   DATE,
-  DOUBLE,
   DuckDBDateValue,
   DuckDBTimestampValue,
-  INTEGER,
-  TIMESTAMP,
   VARCHAR,
   type DuckDBConnection,
   type DuckDBType,
@@ -49,9 +45,10 @@ const MS_PER_DAY = 86_400_000;
 
 /** Creates the live part. */
 export function createDuckDbLive(deps: DuckDbLiveDeps): LiveStore {
+  const latest: LatestTs = new Map();
   return {
     append: ({ batch, signal }) =>
-      deps.withWriter((writer) => appendBatch(writer, batch), 'append live rows', signal),
+      deps.withWriter((writer) => appendBatch(writer, batch, latest), 'append live rows', signal),
     lastState: ({ source, tradeDate, signal }) =>
       deps.withReader((reader) => selectLastState(reader, source, tradeDate), 'read live state', signal),
     dayRows: ({ source, symbol, tradeDate, signal }) =>
@@ -65,23 +62,58 @@ export function createDuckDbLive(deps: DuckDbLiveDeps): LiveStore {
   };
 }
 
-async function appendBatch(writer: DuckDBConnection, batch: LiveBatch): Promise<void> {
+/**
+ * Latest stored `live_quotes.ts` per `source|trade_date`, as far as this process knows. A batch
+ * whose rows are all later cannot repeat a stored identity (books and ticks share their
+ * snapshot's ts), so the deletes are skipped: the usual case, every few seconds.
+ */
+type LatestTs = Map<string, number>;
+
+async function latestStoredTs(writer: DuckDBConnection, latest: LatestTs, source: string, tradeDate: string) {
+  const key = `${source}|${tradeDate}`;
+  const known = latest.get(key);
+  if (known !== undefined) return known;
+  const read = await writer.runAndReadAll(
+    'SELECT epoch_ms(max(ts)) FROM live_quotes WHERE source = $1 AND trade_date = $2',
+    [source, dateValue(tradeDate)],
+    [VARCHAR, DATE],
+  );
+  const v = toPlainValue(read.getRows()[0]?.[0] ?? null);
+  const ms = v === null ? -Infinity : Number(v);
+  latest.set(key, ms);
+  return ms;
+}
+
+async function appendBatch(writer: DuckDBConnection, batch: LiveBatch, latest: LatestTs): Promise<void> {
+  const rows = [...batch.books, ...batch.ticks, ...batch.quotes];
+  let overlaps = false;
+  const newest = new Map<string, number>();
+  for (const r of rows) {
+    const key = `${r.source}|${r.tradeDate}`;
+    if (r.ts <= (await latestStoredTs(writer, latest, r.source, r.tradeDate))) overlaps = true;
+    newest.set(key, Math.max(newest.get(key) ?? -Infinity, r.ts));
+  }
   await writer.run('BEGIN TRANSACTION');
   try {
-    await deleteIdentities(writer, 'order_book', batch.books);
-    await deleteIdentities(writer, 'ticks', batch.ticks);
-    await deleteIdentities(writer, 'live_quotes', batch.quotes);
+    if (overlaps) {
+      await deleteIdentities(writer, 'order_book', batch.books);
+      await deleteIdentities(writer, 'ticks', batch.ticks);
+      await deleteIdentities(writer, 'live_quotes', batch.quotes);
+    }
     await appendTableRows(writer, 'order_book', batch.books);
     await appendTableRows(writer, 'ticks', batch.ticks);
-    await insertQuotes(writer, batch.quotes);
+    await appendQuotes(writer, batch.quotes);
     await upsertCoverage(writer, batch.coverage);
     await writer.run('COMMIT');
+    for (const [key, ts] of newest) latest.set(key, Math.max(latest.get(key) ?? -Infinity, ts));
   } catch (error) {
     try {
       await writer.run('ROLLBACK');
     } catch {
       // DuckDB may have ended the failed transaction itself; the original error is what matters.
     }
+    // The transaction's rows are gone; what is stored is unknown again.
+    latest.clear();
     throw error;
   }
 }
@@ -117,83 +149,61 @@ async function deleteIdentities(
   }
 }
 
-const QUOTE_TYPES: DuckDBType[] = [
-  VARCHAR,
-  VARCHAR,
-  TIMESTAMP,
-  DATE,
-  TIMESTAMP,
-  DOUBLE,
-  DOUBLE,
-  DOUBLE,
-  DOUBLE,
-  VARCHAR,
-];
-
-async function insertQuotes(writer: DuckDBConnection, rows: readonly LiveQuoteRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const values: DuckDBValue[] = [];
-    const types: DuckDBType[] = [];
-    const tuples: string[] = [];
-    for (const q of rows.slice(i, i + ROWS_PER_STATEMENT)) {
-      const base = values.length;
-      tuples.push(`(${QUOTE_TYPES.map((_, j) => `$${base + j + 1}`).join(', ')})`);
-      values.push(
-        q.source,
-        q.symbol,
-        timestamp(q.ts),
-        dateValue(q.tradeDate),
-        q.lastTradeTs === null ? null : timestamp(q.lastTradeTs),
-        q.price,
-        q.cumVolume,
-        q.cumAmount,
-        q.tradePrice,
-        q.tradeSide,
-      );
-      types.push(...QUOTE_TYPES);
+async function appendQuotes(writer: DuckDBConnection, rows: readonly LiveQuoteRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const appender = await writer.createAppender('live_quotes');
+  try {
+    for (const q of rows) {
+      appender.appendVarchar(q.source);
+      appender.appendVarchar(q.symbol);
+      appender.appendTimestamp(timestamp(q.ts));
+      appender.appendDate(dateValue(q.tradeDate));
+      if (q.lastTradeTs === null) appender.appendNull();
+      else appender.appendTimestamp(timestamp(q.lastTradeTs));
+      appender.appendDouble(q.price);
+      appender.appendDouble(q.cumVolume);
+      appender.appendDouble(q.cumAmount);
+      if (q.tradePrice === null) appender.appendNull();
+      else appender.appendDouble(q.tradePrice);
+      if (q.tradeSide === null) appender.appendNull();
+      else appender.appendVarchar(q.tradeSide);
+      appender.endRow();
     }
-    await writer.run(`INSERT INTO live_quotes VALUES ${tuples.join(', ')}`, values, types);
+  } finally {
+    appender.closeSync();
   }
 }
 
-const COVERAGE_TYPES: DuckDBType[] = [
-  VARCHAR,
-  VARCHAR,
-  DATE,
-  TIMESTAMP,
-  TIMESTAMP,
-  BIGINT,
-  BIGINT,
-  INTEGER,
-  BIGINT,
-  BIGINT,
-  TIMESTAMP,
-];
-
 async function upsertCoverage(writer: DuckDBConnection, rows: readonly CoverageRow[]): Promise<void> {
+  if (rows.length === 0) return;
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const values: DuckDBValue[] = [];
-    const types: DuckDBType[] = [];
-    const tuples: string[] = [];
-    for (const c of rows.slice(i, i + ROWS_PER_STATEMENT)) {
-      const base = values.length;
-      tuples.push(`(${COVERAGE_TYPES.map((_, j) => `$${base + j + 1}`).join(', ')})`);
-      values.push(
-        c.source,
-        c.symbol,
-        dateValue(c.tradeDate),
-        timestamp(c.firstTs),
-        timestamp(c.lastTs),
-        BigInt(c.polls),
-        BigInt(c.snapshots),
-        c.gaps,
-        BigInt(Math.round(c.longestGapMs)),
-        BigInt(Math.round(c.intervalMs)),
-        timestamp(c.updatedAt),
-      );
-      types.push(...COVERAGE_TYPES);
+    const keys = rows
+      .slice(i, i + ROWS_PER_STATEMENT)
+      .map((c) => `(${lit(c.source)}, ${lit(c.symbol)}, CAST(${lit(c.tradeDate)} AS DATE))`)
+      .join(', ');
+    await writer.run(
+      `DELETE FROM collect_coverage USING (VALUES ${keys}) AS k(source, symbol, trade_date) ` +
+        'WHERE collect_coverage.source = k.source AND collect_coverage.symbol = k.symbol AND collect_coverage.trade_date = k.trade_date',
+    );
+  }
+  const appender = await writer.createAppender('collect_coverage');
+  try {
+    for (const c of rows) {
+      appender.appendVarchar(c.source);
+      appender.appendVarchar(c.symbol);
+      appender.appendDate(dateValue(c.tradeDate));
+      appender.appendTimestamp(timestamp(c.firstTs));
+      appender.appendTimestamp(timestamp(c.lastTs));
+      appender.appendBigInt(BigInt(c.polls));
+      appender.appendBigInt(BigInt(c.snapshots));
+      appender.appendInteger(c.gaps);
+      appender.appendBigInt(BigInt(Math.round(c.longestGapMs)));
+      appender.appendBigInt(BigInt(Math.round(c.intervalMs)));
+      appender.appendTimestamp(timestamp(c.updatedAt));
+      appender.endRow();
     }
-    await writer.run(`INSERT OR REPLACE INTO collect_coverage VALUES ${tuples.join(', ')}`, values, types);
+  } finally {
+    appender.closeSync();
   }
 }
 

@@ -298,7 +298,7 @@ export function createTushareMarket(options: TushareMarketOptions = {}): Tushare
     const cached = barCache.get(key);
     if (cached) return cached;
     const bars = buildMinuteBars(tsCode, date);
-    if (barCache.size > 5000) barCache.clear();
+    if (barCache.size > 20_000) barCache.clear();
     barCache.set(key, bars);
     return bars;
   };
