@@ -24,6 +24,7 @@ import type { Clock } from '../limits/clock.js';
 import { createRateLimitGate } from '../limits/rate-limit-gate.js';
 import { classifyFailure, decideRetry } from '../limits/retry-policy.js';
 import { runPool } from './schedule/worker-pool.js';
+import { waitForStore, watchStoreAvailability } from './store-intake.js';
 
 /** Injected dependencies of a pipeline (tests swap each). */
 export interface PipelineDeps {
@@ -385,6 +386,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
     let next = 0;
     let inFlight = 0;
     let fatal: unknown;
+    const unwatchStore = watchStoreAvailability(deps.store, emit);
     try {
       await runPool({
         take: () => plan.jobs[next++],
@@ -393,6 +395,15 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
         worker: async (job) => {
           inFlight++;
           try {
+            // Intake pauses while the store is unreachable; past its outage budget the job fails unfetched.
+            const storeDown = await waitForStore(deps.store, signals.abort);
+            if (storeDown !== undefined) {
+              for (const u of job.units) {
+                const unit = { provider: u.provider, dataType: u.dataType, symbol: u.symbol, tradeDate: u.tradeDate };
+                onEvent({ type: 'unit:failed', unit, status: 'failed', error: storeDown, attempts: 0 });
+              }
+              return;
+            }
             await runJob(
               job,
               {
@@ -430,6 +441,8 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       });
     } catch (e) {
       fatal = e;
+    } finally {
+      unwatchStore();
     }
     if (fatal !== undefined && !signals.stop.aborted) throw fatal;
     deps.saveLearnedLimits?.(gate.learnedLimits());
