@@ -14,6 +14,9 @@ import type { NodePool, PoolNode } from './node-pool.js';
 import { encodeRowBinary } from './row-binary.js';
 import type { EncodedRow, JsonCompactBody } from './row-encoding.js';
 
+/** Longest wait of one replica sync before a read, s. */
+const SYNC_TIMEOUT_S = 5;
+
 /** Where the tables live. */
 export type ClickHouseLayout = { kind: 'single' } | { kind: 'cluster'; cluster: string };
 
@@ -155,7 +158,10 @@ export class ClickHouseSession {
         .map(async (node) => {
           for (const t of due) {
             try {
-              await this.commandOn(node, `SYSTEM SYNC REPLICA ${this.localTable(t)}`, `sync ${t} on ${node.url}`);
+              // Bounded: a part only a dead replica holds would keep the sync waiting.
+              await this.commandOn(node, `SYSTEM SYNC REPLICA ${this.localTable(t)}`, `sync ${t} on ${node.url}`, {
+                receive_timeout: SYNC_TIMEOUT_S,
+              });
             } catch (error) {
               this.logger.debug('clickhouse replica sync skipped', { node: node.url, table: t, error: String(error) });
               return;
