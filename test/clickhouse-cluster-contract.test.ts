@@ -45,7 +45,9 @@ describe.skipIf(env === undefined)('ClickHouseStore on a 2x2 cluster', () => {
     return { store, cleanup: () => store.close(), finalSuffix: ' FINAL' };
   });
 
-  runClickHouseStoreSuite('cluster', (over, deps) => clusterStore(over, deps), { nodes: env?.urls.length ?? 0 });
+  runClickHouseStoreSuite('cluster', (over, deps) => clusterStore(over, deps), {
+    nodes: env?.urls.length ?? 0,
+  });
 
   it('creates replicated local tables on every node and shards the rows of a symbol onto one shard', async () => {
     const cluster = env as NonNullable<typeof env>;
@@ -85,7 +87,9 @@ describe.skipIf(env === undefined)('ClickHouseStore on a 2x2 cluster', () => {
     for (const url of [cluster.urls[0], cluster.urls[2]] as string[]) {
       await nodeQuery(url, `SYSTEM SYNC REPLICA \`${db}\`.bars_local`).catch(() => []);
       perShard.push(
-        (await nodeQuery(url, `SELECT DISTINCT symbol FROM \`${db}\`.bars_local ORDER BY symbol`)).map((r) => r[0]),
+        (await nodeQuery(url, `SELECT DISTINCT symbol FROM \`${db}\`.bars_local ORDER BY symbol`)).map(
+          (r) => r[0],
+        ),
       );
     }
     expect([...(perShard[0] ?? []), ...(perShard[1] ?? [])].sort()).toEqual(symbols);
@@ -133,7 +137,10 @@ describe.skipIf(env === undefined)('ClickHouseStore on a 2x2 cluster', () => {
 
   it('refuses a cluster name the servers do not define, as a configuration error', async () => {
     const store = clusterStore({ cluster: 'no_such_cluster' });
-    await expect(store.init()).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('no_such_cluster') });
+    await expect(store.init()).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('no_such_cluster'),
+    });
     await store.close();
   });
 });

@@ -399,7 +399,12 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
             const storeDown = await waitForStore(deps.store, signals.abort);
             if (storeDown !== undefined) {
               for (const u of job.units) {
-                const unit = { provider: u.provider, dataType: u.dataType, symbol: u.symbol, tradeDate: u.tradeDate };
+                const unit = {
+                  provider: u.provider,
+                  dataType: u.dataType,
+                  symbol: u.symbol,
+                  tradeDate: u.tradeDate,
+                };
                 onEvent({ type: 'unit:failed', unit, status: 'failed', error: storeDown, attempts: 0 });
               }
               return;

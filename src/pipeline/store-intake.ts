@@ -12,7 +12,8 @@ import type { PipelineEvent } from './events.js';
 export function watchStoreAvailability(store: Store, emit: (e: PipelineEvent) => void): () => void {
   if (store.availability === undefined) return () => undefined;
   return store.availability.onChange((c) => {
-    if (c.state === 'waiting') emit({ type: 'store:waiting', store: c.store, budgetMs: c.budgetMs, reason: c.reason });
+    if (c.state === 'waiting')
+      emit({ type: 'store:waiting', store: c.store, budgetMs: c.budgetMs, reason: c.reason });
     else if (c.state === 'recovered') emit({ type: 'store:recovered', store: c.store, downMs: c.downMs });
     else emit({ type: 'store:unavailable', store: c.store, downMs: c.downMs, reason: c.reason });
   });

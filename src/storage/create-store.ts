@@ -30,7 +30,8 @@ export function describeStore(config: ResolvedConfig): string {
       const url = new URL(u);
       return `${url.protocol}//${url.host}`;
     });
-    const where = ch.cluster === undefined ? hosts.join(', ') : `cluster ${ch.cluster} via ${hosts.join(', ')}`;
+    const where =
+      ch.cluster === undefined ? hosts.join(', ') : `cluster ${ch.cluster} via ${hosts.join(', ')}`;
     return `clickhouse ${where} database ${ch.database}`;
   }
   return `duckdb ${config.storage.duckdb.path}`;

@@ -4,7 +4,11 @@
  * values as DuckDB, and re-runs and `--no-resume` leave no duplicate under FINAL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickHouseTestCluster, dropClusterDatabases, randomDatabaseName } from '../support/clickhouse-env.js';
+import {
+  clickHouseTestCluster,
+  dropClusterDatabases,
+  randomDatabaseName,
+} from '../support/clickhouse-env.js';
 import { RUN_ARGS, syncReplicas, tables } from '../support/clickhouse-e2e.js';
 import { createWorkspace, simulatedConfig, type Workspace } from '../support/cli.js';
 
@@ -34,7 +38,10 @@ describe.skipIf(env === undefined)('tickpipe run on a ClickHouse cluster', () =>
     databases.push(database);
     ws.writeConfig({
       ...simulatedConfig(ws.dbPath, { universe_size: 4 }),
-      storage: { backend: 'clickhouse', clickhouse: { url: cluster.urls, cluster: cluster.cluster, database, batch_ms: 200 } },
+      storage: {
+        backend: 'clickhouse',
+        clickhouse: { url: cluster.urls, cluster: cluster.cluster, database, batch_ms: 200 },
+      },
     });
     const cfg = ['--providers-config', ws.configPath];
     const first = await ws.run([...RUN_ARGS, ...cfg]);

@@ -29,7 +29,10 @@ function workspace(clickhouse: Record<string, unknown>): Workspace {
   workspaces.push(ws);
   ws.writeConfig({
     ...simulatedConfig(ws.dbPath, { universe_size: 4, latency_ms: LATENCY_MS }),
-    storage: { backend: 'clickhouse', clickhouse: { database: randomDatabaseName('tp_outage'), batch_ms: 100, ...clickhouse } },
+    storage: {
+      backend: 'clickhouse',
+      clickhouse: { database: randomDatabaseName('tp_outage'), batch_ms: 100, ...clickhouse },
+    },
   });
   return ws;
 }
@@ -38,10 +41,18 @@ function workspace(clickhouse: Record<string, unknown>): Workspace {
 function afterOkLines(child: ReturnType<Workspace['spawn']>, n: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const check = () => {
-      if (child.output().stdout.split('\n').filter((l) => l.startsWith('ok')).length >= n) resolve();
+      if (
+        child
+          .output()
+          .stdout.split('\n')
+          .filter((l) => l.startsWith('ok')).length >= n
+      )
+        resolve();
     };
     child.stdout?.on('data', check);
-    child.on('close', () => reject(new Error(`the run ended before ${n} units were stored: ${child.output().stdout}`)));
+    child.on('close', () =>
+      reject(new Error(`the run ended before ${n} units were stored: ${child.output().stdout}`)),
+    );
   });
 }
 

@@ -37,13 +37,15 @@ export const TABLE_SQL: Record<string, string> = {
   order_book:
     'SELECT symbol, ts, bid_prices, bid_volumes, ask_prices, ask_volumes, source, trade_date FROM order_book{F} ORDER BY symbol, ts',
   factors: 'SELECT symbol, ts, factor, value, source, trade_date FROM factors{F} ORDER BY symbol, factor, ts',
-  adj_factors: 'SELECT symbol, trade_date, adj_factor, source FROM adj_factors{F} ORDER BY symbol, trade_date',
+  adj_factors:
+    'SELECT symbol, trade_date, adj_factor, source FROM adj_factors{F} ORDER BY symbol, trade_date',
 };
 
 /** Every data table of the workspace's store (through `tickpipe query`). */
 export async function tables(ws: Workspace, final: boolean): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const [t, sql] of Object.entries(TABLE_SQL)) out[t] = await queryJson(ws, sql.replace('{F}', final ? ' FINAL' : ''));
+  for (const [t, sql] of Object.entries(TABLE_SQL))
+    out[t] = await queryJson(ws, sql.replace('{F}', final ? ' FINAL' : ''));
   return out;
 }
 
@@ -74,7 +76,8 @@ export async function nodeRows(url: string, sql: string): Promise<unknown[][]> {
 
 function readEnv(file: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const m of readFileSync(file, 'utf8').matchAll(/^export (\w+)=(.*)$/gm)) env[m[1] as string] = m[2] as string;
+  for (const m of readFileSync(file, 'utf8').matchAll(/^export (\w+)=(.*)$/gm))
+    env[m[1] as string] = m[2] as string;
   return env;
 }
 

@@ -67,7 +67,10 @@ export function clickHouseTestCluster(): ClickHouseTestCluster | undefined {
 }
 
 /** Drops databases on every node of a cluster (ON CLUSTER, with every node up). */
-export async function dropClusterDatabases(env: ClickHouseTestCluster, databases: readonly string[]): Promise<void> {
+export async function dropClusterDatabases(
+  env: ClickHouseTestCluster,
+  databases: readonly string[],
+): Promise<void> {
   const admin = createClient({ url: env.urls[0], log: { level: 127 as never } });
   try {
     for (const db of databases) {
@@ -325,11 +328,15 @@ export function runClickHouseStoreSuite(
       const changes: string[] = [];
       store.availability?.onChange((c) => changes.push(c.state));
       const u = unitOf('600011.SH');
-      await expect(store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 3) } }] })).rejects.toMatchObject({
-        code: 'STORAGE_FAILED',
-        retryable: true,
-        message: expect.stringMatching(/outage budget of 0 s \(storage\.clickhouse\.outage_budget_ms\).*EPIPE/),
-      });
+      await expect(store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 3) } }] })).rejects.toMatchObject(
+        {
+          code: 'STORAGE_FAILED',
+          retryable: true,
+          message: expect.stringMatching(
+            /outage budget of 0 s \(storage\.clickhouse\.outage_budget_ms\).*EPIPE/,
+          ),
+        },
+      );
       expect(spy.dataInserts()).toHaveLength(2 * nodes);
       if (store.availability !== undefined) {
         expect(changes).toEqual(['waiting', 'gave-up']);

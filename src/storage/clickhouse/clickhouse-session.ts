@@ -74,7 +74,9 @@ export class ClickHouseSession {
 
   /** `db`.`table_local` in a cluster (mutations run there), else the table itself. */
   localTable(table: ClickHouseTable): string {
-    return this.clustered ? `${quoteIdent(this.database)}.${quoteIdent(localTableName(table))}` : this.table(table);
+    return this.clustered
+      ? `${quoteIdent(this.database)}.${quoteIdent(localTableName(table))}`
+      : this.table(table);
   }
 
   /**
@@ -98,7 +100,11 @@ export class ClickHouseSession {
   }
 
   /** Runs a SELECT; `userSql` marks the user's own SQL (read-only, its errors are `USAGE`). */
-  select(sql: string, what: string, options: RequestOptions & { userSql?: boolean } = {}): Promise<JsonCompactBody> {
+  select(
+    sql: string,
+    what: string,
+    options: RequestOptions & { userSql?: boolean } = {},
+  ): Promise<JsonCompactBody> {
     const settings = this.#routing({
       output_format_json_quote_64bit_integers: 0,
       // Over HTTP each request has its own settings; in chdb a SET would stick to the session.
@@ -135,7 +141,10 @@ export class ClickHouseSession {
   /** Runs a statement once on one node only (see {@link NodePool.tryOn}). */
   async commandOn(node: PoolNode, sql: string, what: string, settings?: RequestSettings): Promise<void> {
     await this.pool.tryOn(node, what, () =>
-      node.client.command({ query: sql, ...(settings === undefined ? {} : { clickhouse_settings: settings as never }) }),
+      node.client.command({
+        query: sql,
+        ...(settings === undefined ? {} : { clickhouse_settings: settings as never }),
+      }),
     );
   }
 
@@ -159,11 +168,20 @@ export class ClickHouseSession {
           for (const t of due) {
             try {
               // Bounded: a part only a dead replica holds would keep the sync waiting.
-              await this.commandOn(node, `SYSTEM SYNC REPLICA ${this.localTable(t)}`, `sync ${t} on ${node.url}`, {
-                receive_timeout: SYNC_TIMEOUT_S,
-              });
+              await this.commandOn(
+                node,
+                `SYSTEM SYNC REPLICA ${this.localTable(t)}`,
+                `sync ${t} on ${node.url}`,
+                {
+                  receive_timeout: SYNC_TIMEOUT_S,
+                },
+              );
             } catch (error) {
-              this.logger.debug('clickhouse replica sync skipped', { node: node.url, table: t, error: String(error) });
+              this.logger.debug('clickhouse replica sync skipped', {
+                node: node.url,
+                table: t,
+                error: String(error),
+              });
               return;
             }
           }
@@ -192,7 +210,11 @@ export class ClickHouseSession {
    * part on a replica, never left in a background queue). A retry — on the same node or another —
    * sends the very same bytes: the same blocks, which replicated tables deduplicate.
    */
-  async insert(table: ClickHouseTable, rows: EncodedRow[], options: { signal?: AbortSignal } = {}): Promise<void> {
+  async insert(
+    table: ClickHouseTable,
+    rows: EncodedRow[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
     const specs = tableColumns(this.flavor, table, this.clustered);
     const columns = specs.map((c) => quoteIdent(c.name));
     if (this.clustered && table !== 'ingest_ledger') {

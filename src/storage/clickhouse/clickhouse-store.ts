@@ -18,8 +18,6 @@
  * - Resources: owns its clients (HTTP sockets or the chdb session); `close()` flushes waiting rows
  *   and releases them. The password is passed to the clients only, never logged.
  */
-import { createClient } from '@clickhouse/client';
-import type { ClickHouseLogLevel } from '@clickhouse/client';
 import type { ResolvedConfig } from '../../config/schema.js';
 import { IngestError, throwIfAborted } from '../../errors.js';
 import type { LedgerEntry } from '../../ledger/ledger-entry.js';
@@ -38,6 +36,7 @@ import { flavorOfVersion, intervalColumnName, quoteIdent } from './ddl.js';
 import type { CancelTimer } from './insert-batcher.js';
 import { InsertBatcher } from './insert-batcher.js';
 import { NodePool } from './node-pool.js';
+import { createNodeClients } from './node-clients.js';
 import { readLedgerSql, ledgerEntryOfRow } from './ledger-sql.js';
 import { renameIntervalColumn, quoteIntervalColumn } from './quote-interval-column.js';
 import type { EncodedRow, EncodedTables } from './row-encoding.js';
@@ -46,6 +45,7 @@ import { createClusterSchema, createSingleServerSchema, probeVersion } from './s
 import { deleteExistingSlices, resolveShard } from './slice-rewrite.js';
 
 export type { ClickHouseClientPort } from './client-port.js';
+export { clickHouseUrls, loadChdb, type ChdbConnectionModule } from './node-clients.js';
 
 /** Config of {@link createClickHouseStore}: `storage.clickhouse` plus how to connect. */
 export type ClickHouseStoreConfig = ResolvedConfig['storage']['clickhouse'] & {
@@ -71,37 +71,14 @@ export interface ClickHouseStoreDeps {
   retryMaxDelayMs?: number;
 }
 
-type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
-
-const OFF_LOG_LEVEL: ClickHouseLogLevel = 127 as ClickHouseLogLevel;
-
 /** Creates a ClickHouse store; nothing connects until the first call (`init()` or any other). */
 export function createClickHouseStore(config: ClickHouseStoreConfig, deps: ClickHouseStoreDeps = {}): Store {
   return new ClickHouseStore(config, deps);
 }
 
-/** The configured node URLs, in order. */
-export function clickHouseUrls(config: Pick<ClickHouseStoreConfig, 'url'>): string[] {
-  return typeof config.url === 'string' ? [config.url] : [...config.url];
-}
-
 interface Session {
   s: ClickHouseSession;
   batcher: InsertBatcher<ClickHouseTable, EncodedRow>;
-}
-
-/** The part of `chdb/connection` the store uses. */
-export interface ChdbConnectionModule {
-  createChdbConnection(params: { path: string }): unknown;
-}
-
-/**
- * Loads chdb, an optional package (546 MB, Linux x64 and macOS builds only; the test script
- * installs it). The specifier is a variable so that compiling does not need chdb's types.
- */
-export async function loadChdb(): Promise<ChdbConnectionModule> {
-  const specifier = 'chdb/connection';
-  return (await import(specifier)) as ChdbConnectionModule;
 }
 
 /** See the module comment. */
@@ -159,7 +136,11 @@ export class ClickHouseStore implements Store {
       const scoped = scopeUnitRows(u);
       const encoded: EncodedTables = encodeRowSet(s.flavor, scoped);
       for (const table of scoped.scope.tables) {
-        parts.push({ key: `${table}|${sliceKey(scoped.scope, table)}`, table, rows: renameRows(s, table, encoded.get(table) ?? []) });
+        parts.push({
+          key: `${table}|${sliceKey(scoped.scope, table)}`,
+          table,
+          rows: renameRows(s, table, encoded.get(table) ?? []),
+        });
       }
     }
     await raceAbort(batcher.add(parts), params.signal);
@@ -185,9 +166,13 @@ export class ClickHouseStore implements Store {
   async query(params: { sql: string; signal?: AbortSignal }): Promise<QueryResult> {
     throwIfAborted(params.signal);
     if (!isReadOnlySql(params.sql)) {
-      throw new IngestError('USAGE', 'query accepts read-only SQL only (SELECT, SHOW, DESCRIBE, EXPLAIN, WITH …)', {
-        retryable: false,
-      });
+      throw new IngestError(
+        'USAGE',
+        'query accepts read-only SQL only (SELECT, SHOW, DESCRIBE, EXPLAIN, WITH …)',
+        {
+          retryable: false,
+        },
+      );
     }
     const { s } = await this.#ready(params.signal);
     let sql = params.sql.trim().replace(/;\s*$/, '');
@@ -257,52 +242,29 @@ export class ClickHouseStore implements Store {
     const wrap = this.#deps.wrapClient ?? ((c: ClickHouseClientPort) => c);
     const layout: ClickHouseLayout =
       cfg.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: cfg.cluster };
-    let admins: { url: string; client: ClickHouseClientPort }[];
-    let clients: { url: string; client: ClickHouseClientPort }[];
-    if (typeof cfg.connection === 'object') {
-      if (layout.kind === 'cluster') {
-        throw new IngestError('CONFIG_INVALID', 'storage.clickhouse.cluster needs ClickHouse servers, not embedded chdb', {
+    if (typeof cfg.connection === 'object' && layout.kind === 'cluster') {
+      throw new IngestError(
+        'CONFIG_INVALID',
+        'storage.clickhouse.cluster needs ClickHouse servers, not embedded chdb',
+        {
           retryable: false,
-        });
-      }
-      let chdb: ChdbConnectionModule;
-      try {
-        chdb = await loadChdb();
-      } catch (cause) {
-        throw new IngestError('CONFIG_INVALID', 'embedded ClickHouse needs the optional package "chdb" (npm install chdb)', {
-          cause,
-          retryable: false,
-        });
-      }
-      // chdb keeps one session (SET and USE persist), so one client serves bootstrap and queries.
-      const client = wrap(
-        createClient({
-          // chdb types its connection against its own copy of @clickhouse/client-common.
-          connection: chdb.createChdbConnection({ path: cfg.connection.chdbPath }) as unknown as ClientConnection,
-          log: { level: OFF_LOG_LEVEL },
-        }),
+        },
       );
-      admins = [{ url: 'chdb', client }];
-      clients = admins;
-    } else {
-      const base = (url: string) => ({
-        url,
-        username: cfg.username,
-        password: cfg.password,
-        request_timeout: cfg.request_timeout_ms,
-        max_open_connections: cfg.max_open_connections,
-        log: { level: OFF_LOG_LEVEL },
-      });
-      // The server refuses every request naming a missing database, so the database is created
-      // through clients without one.
-      const urls = clickHouseUrls(cfg);
-      admins = urls.map((url) => ({ url: redactUrl(url), client: wrap(createClient({ ...base(url), max_open_connections: 1 })) }));
-      clients = urls.map((url) => ({ url: redactUrl(url), client: wrap(createClient({ ...base(url), database: cfg.database })) }));
     }
+    const { admins, clients } = await createNodeClients(cfg, wrap);
     // Opening does not wait out an outage: a store that cannot be reached at start is an error
     // to report now (a wrong URL must not cost a 5-minute wait).
     const session = (pool: NodePool, flavor: ClickHouseFlavor, version: string) =>
-      new ClickHouseSession({ pool, flavor, version, layout, database: cfg.database, embedded, logger: this.#logger, now: this.#now });
+      new ClickHouseSession({
+        pool,
+        flavor,
+        version,
+        layout,
+        database: cfg.database,
+        embedded,
+        logger: this.#logger,
+        now: this.#now,
+      });
     const closeAll = async (list: typeof clients) => {
       await Promise.allSettled(list.map((c) => c.client.close()));
     };
@@ -314,12 +276,18 @@ export class ClickHouseStore implements Store {
       const admin = session(probe.pool, flavor, version);
       let shardCount = 0;
       if (layout.kind === 'cluster') {
-        shardCount = await createClusterSchema({ admin, flavor, cluster: layout.cluster, sleep: (ms) => this.#sleep(ms), now: this.#now });
+        shardCount = await createClusterSchema({
+          admin,
+          flavor,
+          cluster: layout.cluster,
+          sleep: (ms) => this.#sleep(ms),
+          now: this.#now,
+        });
       } else {
         await createSingleServerSchema(admin, flavor);
       }
       if (embedded) await admin.command(`USE ${quoteIdent(cfg.database)}`, 'select the database');
-      const pool = embedded ? probe.pool : this.#makePool(clients, cfg.outage_budget_ms);
+      const pool = this.#makePool(clients, cfg.outage_budget_ms);
       pool.onChange((change) => {
         for (const listener of this.#listeners) listener(change);
       });
@@ -342,7 +310,13 @@ export class ClickHouseStore implements Store {
           }),
         ...(this.#deps.setTimer === undefined ? {} : { setTimer: this.#deps.setTimer }),
       });
-      this.#logger.debug('clickhouse store ready', { version, flavor, database: cfg.database, embedded, layout: layout.kind });
+      this.#logger.debug('clickhouse store ready', {
+        version,
+        flavor,
+        database: cfg.database,
+        embedded,
+        layout: layout.kind,
+      });
       if (!embedded) await closeAll(admins);
       return { s, batcher };
     } catch (error) {
@@ -357,16 +331,6 @@ function renameRows(s: ClickHouseSession, table: ClickHouseTable, rows: EncodedR
   const stored = intervalColumnName(s.flavor, s.clustered);
   if (table !== 'bars' || stored === 'interval') return rows;
   return rows.map(({ interval, ...rest }) => ({ ...rest, [stored]: interval }));
-}
-
-/** A URL without credentials, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
-  } catch {
-    return '(invalid url)';
-  }
 }
 
 function raceAbort(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {

@@ -74,7 +74,11 @@ export function localTableName(table: ClickHouseTable): string {
 /**
  * Stored columns of each table, in order, for a flavor and layout (also the insert column lists).
  */
-export function tableColumns(flavor: ClickHouseFlavor, table: ClickHouseTable, cluster = false): ColumnSpec[] {
+export function tableColumns(
+  flavor: ClickHouseFlavor,
+  table: ClickHouseTable,
+  cluster = false,
+): ColumnSpec[] {
   const columns = singleServerColumns(flavor, table);
   if (!cluster) return columns;
   const renamed = columns.map((c) =>
@@ -164,7 +168,9 @@ function sortKey(flavor: ClickHouseFlavor, table: ClickHouseTable): string {
       return `source, symbol, ${ts}, seq`;
     case 'bars':
       // Legacy: interval_seconds, also in clusters (the stored interval name differs there).
-      return flavor === 'legacy' ? `source, symbol, interval_seconds, ${ts}` : `source, symbol, interval, ${ts}`;
+      return flavor === 'legacy'
+        ? `source, symbol, interval_seconds, ${ts}`
+        : `source, symbol, interval, ${ts}`;
     case 'order_book':
       return `source, symbol, ${ts}`;
     case 'factors':

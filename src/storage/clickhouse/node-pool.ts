@@ -109,11 +109,16 @@ export class NodePool implements StoreAvailability {
         } catch (error) {
           if (signal?.aborted) throw new IngestError('ABORTED', 'aborted', { cause: error });
           const failure = parseClickHouseFailure(error);
-          if (!isUnavailable(failure)) throw this.#toStoreError(what, failure, error, options.userSql ?? false);
+          if (!isUnavailable(failure))
+            throw this.#toStoreError(what, failure, error, options.userSql ?? false);
           lastFailure = failure;
           lastError = error;
           node.downUntil = this.#o.now() + NODE_COOLDOWN_MS;
-          this.#o.logger.warn('clickhouse node did not answer', { node: node.url, what, error: failure.message });
+          this.#o.logger.warn('clickhouse node did not answer', {
+            node: node.url,
+            what,
+            error: failure.message,
+          });
         }
       }
       // No node answered this round. The first round retries at once (a keep-alive socket the
@@ -161,9 +166,13 @@ export class NodePool implements StoreAvailability {
     if (outage === undefined) return Promise.resolve();
     if (outage.gaveUp) {
       // Past the budget nobody retries: probe once, so intake resumes when the store is back.
-      return this.run('answer a ping', (node) => node.client.query({ query: 'SELECT 1', format: 'JSONCompact' }).then(() => undefined), {
-        ...(params.signal === undefined ? {} : { signal: params.signal }),
-      });
+      return this.run(
+        'answer a ping',
+        (node) => node.client.query({ query: 'SELECT 1', format: 'JSONCompact' }).then(() => undefined),
+        {
+          ...(params.signal === undefined ? {} : { signal: params.signal }),
+        },
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const signal = params.signal;

@@ -28,7 +28,10 @@ export async function probeVersion(admin: ClickHouseSession): Promise<string> {
 }
 
 /** Creates the single-server schema. */
-export async function createSingleServerSchema(admin: ClickHouseSession, flavor: ClickHouseFlavor): Promise<void> {
+export async function createSingleServerSchema(
+  admin: ClickHouseSession,
+  flavor: ClickHouseFlavor,
+): Promise<void> {
   for (const statement of schemaStatements(flavor, admin.database)) {
     await admin.command(statement, 'create the schema');
   }
@@ -111,9 +114,13 @@ async function nodesMissingTables(
     if (count < names.length) missing.push(node);
   }
   if (answered === 0) {
-    throw new IngestError('STORAGE_FAILED', 'ClickHouse could not read the schema: no node of storage.clickhouse.url answers', {
-      context: { database: admin.database },
-    });
+    throw new IngestError(
+      'STORAGE_FAILED',
+      'ClickHouse could not read the schema: no node of storage.clickhouse.url answers',
+      {
+        context: { database: admin.database },
+      },
+    );
   }
   return missing;
 }

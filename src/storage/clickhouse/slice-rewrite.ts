@@ -65,7 +65,11 @@ export async function deleteExistingSlices(
     const filters = [...slices.values()];
     // bars slices also match the interval; on legacy servers through interval_seconds (see ddl.ts).
     const intervalColumn =
-      table !== 'bars' ? undefined : legacy ? 'interval_seconds' : quoteIdent(intervalColumnName(s.flavor, s.clustered));
+      table !== 'bars'
+        ? undefined
+        : legacy
+          ? 'interval_seconds'
+          : quoteIdent(intervalColumnName(s.flavor, s.clustered));
     const intervalValue = (f: SliceFilter): string =>
       legacy ? String(intervalSeconds(f.interval ?? '')) : sqlString(f.interval ?? '');
     const sliceId = (source: string, symbol: string, tradeDate: string, interval: string): string =>
@@ -134,7 +138,11 @@ export async function shardGroups(s: ClickHouseSession, deps: SliceRewriteDeps):
 
 /** Reads a node's `shard` macro into `node.shard`. */
 export async function resolveShard(s: ClickHouseSession, node: PoolNode): Promise<void> {
-  const body = await s.selectOn(node, "SELECT substitution FROM system.macros WHERE macro = 'shard'", `read the shard of ${node.url}`);
+  const body = await s.selectOn(
+    node,
+    "SELECT substitution FROM system.macros WHERE macro = 'shard'",
+    `read the shard of ${node.url}`,
+  );
   const shard = body.data[0]?.[0];
   if (shard !== undefined && shard !== null) node.shard = String(shard);
 }
