@@ -1,6 +1,6 @@
 /**
  * The ClickHouse nodes a store talks to, and how it rides out their absence (docs/STORAGE.md,
- * "Cluster" and "Outages").
+ * "Cluster", "Nodes and failures").
  *
  * - Every request runs on one node: the preferred one, else the next in the configured order. A
  *   node that fails to answer (connection refused or reset, timeout, or a server saying a shard or
