@@ -37,11 +37,14 @@ async function tickUnits(): Promise<{ units: UnitWrite[]; rows: number }> {
   for (const tradeDate of tradingDaysBetween({ start: '2025-06-02', end: '2025-06-13' })) {
     for (const symbol of symbols) {
       if (rows >= TARGET_TICKS) return { units, rows };
-      const ticks = (await provider.fetch({ dataType: 'ticks', symbol, tradeDates: [tradeDate], signal })).byDate.get(
-        tradeDate,
-      )?.ticks;
+      const ticks = (
+        await provider.fetch({ dataType: 'ticks', symbol, tradeDates: [tradeDate], signal })
+      ).byDate.get(tradeDate)?.ticks;
       if (!ticks?.length) continue;
-      units.push({ unit: { provider: 'simulated', dataType: 'ticks', symbol: symbol as Ticker, tradeDate }, rows: { ticks } });
+      units.push({
+        unit: { provider: 'simulated', dataType: 'ticks', symbol: symbol as Ticker, tradeDate },
+        rows: { ticks },
+      });
       rows += ticks.length;
     }
   }
@@ -51,7 +54,8 @@ async function tickUnits(): Promise<{ units: UnitWrite[]; rows: number }> {
 async function writeAll(store: ClickHouseStore, units: readonly UnitWrite[]): Promise<void> {
   let next = 0;
   const writer = async () => {
-    for (let i = next++; i < units.length; i = next++) await store.write({ units: [units[i] as UnitWrite], signal });
+    for (let i = next++; i < units.length; i = next++)
+      await store.write({ units: [units[i] as UnitWrite], signal });
   };
   await Promise.all(Array.from({ length: WRITERS }, writer));
 }
@@ -91,7 +95,9 @@ async function main(): Promise<void> {
   const clusterUrls = process.env.TICKPIPE_TEST_CLICKHOUSE_CLUSTER_URLS;
   const cluster = process.env.TICKPIPE_TEST_CLICKHOUSE_CLUSTER;
   if (!single || !clusterUrls || !cluster) {
-    console.log('skipped: needs TICKPIPE_TEST_CLICKHOUSE_URL and the cluster variables (scripts/services/start.sh DIR)');
+    console.log(
+      'skipped: needs TICKPIPE_TEST_CLICKHOUSE_URL and the cluster variables (scripts/services/start.sh DIR)',
+    );
     return;
   }
   const { units, rows } = await tickUnits();
@@ -102,7 +108,13 @@ async function main(): Promise<void> {
     'ClickHouseStore.write() throughput, ticks',
     ['store', 'init (schema)', 'write', 'rows/s', 'vs single server'],
     [
-      ['single server 18.16', seconds(base.initMs), seconds(base.writeMs), int(rows / (base.writeMs / 1000)), ratio(1)],
+      [
+        'single server 18.16',
+        seconds(base.initMs),
+        seconds(base.writeMs),
+        int(rows / (base.writeMs / 1000)),
+        ratio(1),
+      ],
       [
         'cluster 2 shards x 2 replicas',
         seconds(onCluster.initMs),

@@ -22,13 +22,11 @@ const workspaces: Workspace[] = [];
 
 // One worker and slow requests: the run outlasts the outage.
 const SLOW_ARGS = RUN_ARGS.map((a, i) => (RUN_ARGS[i - 1] === '--workers' ? '1' : a));
-const LATENCY_MS = 250;
-
-function workspace(clickhouse: Record<string, unknown>): Workspace {
-  const ws = createWorkspace({ universe_size: 4, latency_ms: LATENCY_MS });
+function workspace(clickhouse: Record<string, unknown>, latencyMs: number): Workspace {
+  const ws = createWorkspace({ universe_size: 4, latency_ms: latencyMs });
   workspaces.push(ws);
   ws.writeConfig({
-    ...simulatedConfig(ws.dbPath, { universe_size: 4, latency_ms: LATENCY_MS }),
+    ...simulatedConfig(ws.dbPath, { universe_size: 4, latency_ms: latencyMs }),
     storage: {
       backend: 'clickhouse',
       clickhouse: { database: randomDatabaseName('tp_outage'), batch_ms: 100, ...clickhouse },
@@ -82,7 +80,7 @@ describe.skipIf(!enabled)('ClickHouse outages during a run', () => {
     afterAll(async () => server?.remove());
 
     it('pauses, waits for ClickHouse, goes on when it is back, exits 0 with exact tables', async () => {
-      const ws = workspace({ url: server.url });
+      const ws = workspace({ url: server.url }, 250);
       const child = ws.spawn([...SLOW_ARGS, '--providers-config', ws.configPath]);
       await afterOkLines(child, 3);
       const stoppedAt = Date.now();
@@ -108,7 +106,7 @@ describe.skipIf(!enabled)('ClickHouse outages during a run', () => {
 
     it('goes on through the other replica; nothing lost or doubled under FINAL', async () => {
       const database = randomDatabaseName('tp_replica');
-      const ws = workspace({ url: cluster.urls, cluster: cluster.cluster, database });
+      const ws = workspace({ url: cluster.urls, cluster: cluster.cluster, database }, 100);
       const child = ws.spawn([...SLOW_ARGS, '--providers-config', ws.configPath]);
       await afterOkLines(child, 4);
       // Node 1 is the node the store talks to and the first replica of shard 01.

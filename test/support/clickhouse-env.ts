@@ -314,7 +314,7 @@ export function runClickHouseStoreSuite(
       await store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 3) } }] });
       // A failed round over the nodes is retried at once (a stale keep-alive socket); the second is an outage.
       expect(spy.dataInserts()).toHaveLength(2 * nodes + 1);
-      expect(sleeps.filter((ms) => ms >= 200)).toEqual([200]);
+      expect(sleeps.filter((ms) => ms >= 200)).toEqual([400]); // backoff step 2 of 200 ms, random() = 1
       if (store.availability !== undefined) expect(changes).toEqual(['waiting', 'recovered']);
       expect((await store.query({ sql: 'SELECT count() FROM ticks FINAL' })).rows).toEqual([[3]]);
     });

@@ -6,19 +6,23 @@
  *   node that fails to answer (connection refused or reset, timeout, or a server saying a shard or
  *   ZooKeeper is unreachable) is skipped for {@link NODE_COOLDOWN_MS} and the request moves on.
  * - When no node answers, the store is in an outage: requests wait and retry (exponential backoff
- *   with jitter, `decideRetry`) until a node answers or the outage has lasted `budgetMs`; past the
+ *   with jitter, through the one retry executor `executeWithRetry`) until a node answers or the outage has lasted `budgetMs`; past the
  *   budget they fail fast with a retryable `STORAGE_FAILED`. The pool is also the store's
  *   {@link StoreAvailability}: it announces `waiting`, `recovered` and `gave-up`.
  * - Any other failure is classified once, here: credentials → `CONFIG_INVALID`, the user's SQL →
  *   `USAGE`, the rest → retryable `STORAGE_FAILED`.
  */
 import { IngestError, throwIfAborted } from '../../errors.js';
-import { decideRetry } from '../../limits/retry-policy.js';
+import type { Clock } from '../../limits/clock.js';
+import { executeWithRetry } from '../../limits/execute-with-retry.js';
 import type { Logger } from '../../limits/logger.js';
 import type { StoreAvailability, StoreAvailabilityChange } from '../store-availability.js';
 import type { ClickHouseFailure } from './clickhouse-failure.js';
 import { parseClickHouseFailure, USER_SQL_ERROR_CODES } from './clickhouse-failure.js';
 import type { ClickHouseClientPort } from './client-port.js';
+
+/** Context flag of the error of a round in which no node answered. */
+const NO_NODE = 'noNodeAnswered';
 
 /** How long a node that did not answer is passed over while another one answers, ms. */
 export const NODE_COOLDOWN_MS = 2_000;
@@ -78,6 +82,7 @@ interface Outage {
 export class NodePool implements StoreAvailability {
   readonly nodes: readonly PoolNode[];
   readonly #o: NodePoolOptions;
+  readonly #clock: Clock;
   #preferred = 0;
   #outage: Outage | undefined;
   #closed = false;
@@ -87,6 +92,7 @@ export class NodePool implements StoreAvailability {
   constructor(options: NodePoolOptions) {
     if (options.nodes.length === 0) throw new RangeError('a node pool needs at least one node');
     this.#o = options;
+    this.#clock = { now: options.now, sleep: options.sleep };
     this.nodes = options.nodes.map((n) => ({ url: n.url, client: n.client, downUntil: 0 }));
   }
 
@@ -96,52 +102,67 @@ export class NodePool implements StoreAvailability {
     const candidates = options.candidates ?? this.nodes;
     let lastFailure: ClickHouseFailure | undefined;
     let lastError: unknown;
-    for (let round = 1; ; round++) {
-      throwIfAborted(signal);
-      for (const node of this.#order(candidates)) {
-        throwIfAborted(signal);
-        try {
-          const result = await request(node);
-          node.downUntil = 0;
-          this.#preferred = this.nodes.indexOf(node);
-          this.#recovered();
-          return result;
-        } catch (error) {
-          if (signal?.aborted) throw new IngestError('ABORTED', 'aborted', { cause: error });
-          const failure = parseClickHouseFailure(error);
-          if (!isUnavailable(failure))
-            throw this.#toStoreError(what, failure, error, options.userSql ?? false);
-          lastFailure = failure;
-          lastError = error;
-          node.downUntil = this.#o.now() + NODE_COOLDOWN_MS;
-          this.#o.logger.warn('clickhouse node did not answer', {
-            node: node.url,
-            what,
-            error: failure.message,
-          });
+    const ongoing = this.#outage;
+    const outcome = await executeWithRetry(
+      async () => {
+        for (const node of this.#order(candidates)) {
+          throwIfAborted(signal);
+          try {
+            const result = await request(node);
+            node.downUntil = 0;
+            this.#preferred = this.nodes.indexOf(node);
+            this.#recovered();
+            return result;
+          } catch (error) {
+            if (signal?.aborted) throw new IngestError('ABORTED', 'aborted', { cause: error });
+            const failure = parseClickHouseFailure(error);
+            if (!isUnavailable(failure))
+              throw this.#toStoreError(what, failure, error, options.userSql ?? false);
+            lastFailure = failure;
+            lastError = error;
+            node.downUntil = this.#o.now() + NODE_COOLDOWN_MS;
+            this.#o.logger.warn('clickhouse node did not answer', {
+              node: node.url,
+              what,
+              error: failure.message,
+            });
+          }
         }
-      }
-      // No node answered this round. The first round retries at once (a keep-alive socket the
-      // server had closed fails one request, not the store); from the second on it is an outage.
-      const reason = lastFailure?.message ?? 'no node answered';
-      if (round === 1) continue;
-      const outage = this.#enterOutage(reason);
-      const elapsedMs = this.#o.now() - outage.sinceMs;
-      const decision = decideRetry({
-        error: { code: 'STORAGE_FAILED', retryable: true },
-        attempt: round - 1,
-        maxAttempts: Number.MAX_SAFE_INTEGER,
-        baseDelayMs: this.#o.baseDelayMs,
-        maxDelayMs: this.#o.maxDelayMs,
+        throw new IngestError('STORAGE_FAILED', 'no ClickHouse node answered', {
+          context: { [NO_NODE]: true },
+        });
+      },
+      {
+        policy: {
+          maxAttempts: Number.MAX_SAFE_INTEGER,
+          baseDelayMs: this.#o.baseDelayMs,
+          maxDelayMs: this.#o.maxDelayMs,
+          // An outage under way when this request started has used up part of the budget.
+          budgetMs: Math.max(
+            0,
+            this.#o.budgetMs - (ongoing === undefined ? 0 : this.#o.now() - ongoing.sinceMs),
+          ),
+        },
+        clock: this.#clock,
         random: this.#o.random,
-      });
-      const delayMs = decision.retry ? decision.delayMs : 0;
-      if (this.#closed || outage.gaveUp || elapsedMs + delayMs > this.#o.budgetMs) {
-        this.#giveUp(outage);
-        throw this.#unreachable(what, outage, lastFailure, lastError);
-      }
-      await this.#o.sleep(delayMs, signal);
-    }
+        ...(signal === undefined ? {} : { signal }),
+        onFailure: ({ error, attempt }) => {
+          if (error.context[NO_NODE] !== true) return 'give-up';
+          // The first round over the nodes is repeated at once (a keep-alive socket the server had
+          // closed fails one request, not the store); from the second on it is an outage.
+          if (attempt === 1) return 'retry-now';
+          const outage = this.#enterOutage(lastFailure?.message ?? 'no node answered');
+          if (this.#closed || outage.gaveUp || this.#o.now() - outage.sinceMs >= this.#o.budgetMs)
+            return 'give-up';
+          return 'policy';
+        },
+      },
+    );
+    if (outcome.ok) return outcome.value;
+    if (outcome.error.context[NO_NODE] !== true) throw outcome.error;
+    const outage = this.#enterOutage(lastFailure?.message ?? 'no node answered');
+    this.#giveUp(outage);
+    throw this.#unreachable(what, outage, lastFailure, lastError);
   }
 
   /**
