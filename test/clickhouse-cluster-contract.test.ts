@@ -7,7 +7,8 @@
 import { createClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Ticker } from '../src/domain/ticker.js';
-import { ClickHouseStore } from '../src/storage/clickhouse/clickhouse-store.js';
+import { ClickHouseStore, type ClickHouseClientPort } from '../src/storage/clickhouse/clickhouse-store.js';
+import { unitKey, unitWrite } from './fixtures/rows.js';
 import { runStoreContract } from './store-contract.js';
 import {
   clickHouseTestCluster,
@@ -103,6 +104,43 @@ describe.skipIf(env === undefined)('ClickHouseStore on a 2x2 cluster', () => {
     expect(r.rows).toEqual([
       ['600000.SH', '1m', 2],
       ['600001.SH', '1m', 2],
+    ]);
+    await store.close();
+  });
+
+  it('stores a retried insert whose answer was lost once (block dedup), and a later rewrite of the same rows again', async () => {
+    let loseAnswer = true;
+    const store = clusterStore(
+      { batch_ms: 0 },
+      {
+        wrapClient: (client: ClickHouseClientPort): ClickHouseClientPort => ({
+          query: client.query.bind(client),
+          command: client.command.bind(client),
+          insert: client.insert.bind(client),
+          close: client.close.bind(client),
+          exec: (async (params: Parameters<ClickHouseClientPort['exec']>[0]) => {
+            const result = await client.exec(params);
+            if (loseAnswer && /^tickpipe-insert-ticks-/.test(params.query_id ?? '')) {
+              loseAnswer = false;
+              // The insert completed on the server; its answer never reaches us.
+              for await (const _ of result.stream) void _;
+              throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+            }
+            return result;
+          }) as ClickHouseClientPort['exec'],
+        }),
+      },
+    );
+    const u = unitKey();
+    await store.write({ units: [unitWrite(u, 50)] });
+    expect(loseAnswer).toBe(false);
+    // Physical rows, not FINAL: the second copy of the block was dropped by ZooKeeper's dedup.
+    expect((await store.query({ sql: 'SELECT count() FROM ticks' })).rows).toEqual([[50]]);
+    // The same rows again (a --no-resume re-run): the old slice is deleted, the new block stored.
+    await store.write({ units: [unitWrite(u, 50)] });
+    expect((await store.query({ sql: 'SELECT count() FROM ticks FINAL' })).rows).toEqual([[50]]);
+    expect((await store.query({ sql: 'SELECT count(), uniqExact(version) FROM ticks' })).rows).toEqual([
+      [50, 1],
     ]);
     await store.close();
   });
