@@ -24,6 +24,7 @@ import { DUCKDB_DDL } from './duckdb-schema.js';
 import { selectLedger, upsertLedger } from './duckdb-ledger.js';
 import { runReadQuery } from './duckdb-query.js';
 import { lit, messageOf, storageError, UNITS_PER_STATEMENT } from './duckdb-sql.js';
+import { createDuckDbLive, DUCKDB_LIVE_DDL } from './duckdb-live.js';
 import { toPlainValue } from './duckdb-values.js';
 
 /** Parameters of {@link createDuckDbStore}. */
@@ -119,8 +120,33 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
     }
   };
 
+  const live = createDuckDbLive({
+    withWriter: (fn, what, signal) => {
+      admit(signal);
+      refuseWriteWhenReadOnly(what);
+      return writeLock.run(async () => {
+        try {
+          return await fn((await open()).writer);
+        } catch (error) {
+          throw storageError(error, `${what} in DuckDB ${path}`, { path });
+        }
+      });
+    },
+    withReader: (fn, what, signal) => {
+      admit(signal);
+      return readLock.run(async () => {
+        try {
+          return await fn((await open()).reader);
+        } catch (error) {
+          throw storageError(error, `${what} from DuckDB ${path}`, { path });
+        }
+      });
+    },
+  });
+
   return {
     kind: 'duckdb',
+    live,
     async init(initParams) {
       admit(initParams?.signal);
       await writeLock.run(async () => {
@@ -128,6 +154,7 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
         if (readOnly) return;
         try {
           for (const table of STORE_TABLES) await writer.run(DUCKDB_DDL[table]);
+          for (const ddl of DUCKDB_LIVE_DDL) await writer.run(ddl);
           await checkColumns(writer, path);
         } catch (error) {
           throw storageError(error, `create tables in DuckDB ${path}`, { path });
