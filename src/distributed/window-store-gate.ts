@@ -37,10 +37,11 @@ export function createWindowStoreGate(options: WindowStoreGateOptions): RequestG
   const maxSleepMs = options.maxSleepMs ?? 5_000;
   const storeRetryMs = options.storeRetryMs ?? 500;
   const nextKey = new Map<string, number>();
-  const background = (p: Promise<unknown>) =>
+  const background = (p: Promise<unknown>): void => {
     p.catch((e: unknown) => {
       options.onStoreError?.(e);
     });
+  };
 
   /** Retries a store operation until it succeeds (or the signal fires). */
   async function withStore<T>(op: () => Promise<T>, signal: AbortSignal): Promise<T> {
