@@ -171,7 +171,7 @@ export class ClickHouseStore implements Store {
     throwIfAborted(params.signal);
     if (params.entries.length === 0) return;
     const s = await this.#ready(params.signal);
-    const rows = params.entries.map((e) => encodeLedgerEntry(s.flavor, e, this.#nextVersion()));
+    const rows = params.entries.map((e) => encodeLedgerEntry(s.flavor, e, e.version ?? this.#nextVersion()));
     await this.#insert(s, 'ingest_ledger', rows, params.signal);
   }
 
