@@ -76,3 +76,18 @@ export function exited(child: ReturnType<Workspace['spawn']>): Promise<CliResult
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.output());
   return new Promise((resolve) => child.on('close', () => resolve(child.output())));
 }
+
+/** Resolves once the child's stdout contains `text`. */
+export function outputContains(child: ReturnType<Workspace['spawn']>, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (child.output().stdout.includes(text)) {
+        child.stdout?.off('data', check);
+        resolve();
+      }
+    };
+    check();
+    child.stdout?.on('data', check);
+    child.on('close', () => reject(new Error(`exited before printing "${text}": ${child.output().stderr}`)));
+  });
+}
