@@ -6,7 +6,7 @@
  */
 import type { LoadedConfig } from '../config/load-config.js';
 import type { ProviderName } from '../config/schema.js';
-import { toErrorData, toIngestError } from '../errors.js';
+import { IngestError, toErrorData, toIngestError } from '../errors.js';
 import type { Clock } from '../limits/clock.js';
 import type { RequestGate } from '../limits/request-gate.js';
 import type { WindowStore } from '../limits/window-store.js';
@@ -112,6 +112,9 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
     ...(deps.lockMs !== undefined ? { lockMs: deps.lockMs } : {}),
     process: async (data, ctx) => {
       await runQueuedJob(data, ctx.signal);
+      // Aborted (shutdown or lost lock): the job is handed back or already runs elsewhere, so
+      // it is not finished here whatever outcomes it recorded.
+      if (ctx.signal.aborted) throw new IngestError('ABORTED', `job ${ctx.jobId} stopped before it finished`);
       await deps.registry.markFinished(data.runId, ctx.jobId);
       jobsDone++;
     },

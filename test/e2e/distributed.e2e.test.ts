@@ -123,7 +123,7 @@ describe('distributed mode', () => {
     expect(Number(versions[0]?.n)).toBe(60);
   });
 
-  it('Redis restarted mid-run loses nothing; enqueueing the same plan twice adds no job', async () => {
+  it('Redis restarted mid-run loses nothing; SIGTERM hands jobs back; enqueueing the same plan twice adds no job', async () => {
     const redis = await startPrivateRedis();
     try {
       const ws = workspace({ redisUrl: redis.url, providers: simulated(40) });
@@ -153,6 +153,19 @@ describe('distributed mode', () => {
       await new Promise((r) => setTimeout(r, 1_500));
       await redis.start();
 
+      // SIGTERM to one worker mid-run: it hands its jobs in flight back and exits 0; the other
+      // worker runs them.
+      const [keeper, leaver] = workers as [(typeof workers)[0], (typeof workers)[0]];
+      const before = leaver
+        .output()
+        .stdout.split('\n')
+        .filter((l) => l.startsWith('ok')).length;
+      await afterOkLines(leaver, before + 1);
+      leaver.kill('SIGTERM');
+      const left = await exited(leaver);
+      expect(left.code).toBe(0);
+      expect(left.stdout).toContain('Stopping: handing the jobs in flight back to the queue');
+
       const watch = await ws.run([
         'watch',
         runId,
@@ -163,7 +176,7 @@ describe('distributed mode', () => {
       ]);
       expect(watch.stdout).toContain('Data ingestion completed. Successful: 6/6');
       expect(watch.code).toBe(0);
-      for (const w of workers) expect((await exited(w)).code).toBe(0);
+      expect((await exited(keeper)).code).toBe(0);
       expect(await fingerprint(ws)).toEqual(reference);
       expect(await okLedger(ws)).toEqual([{ n: 60, k: 60 }]);
     } finally {

@@ -43,83 +43,101 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<Exit
   const format = flags.logFormat ?? (io.isTty ? 'pretty' : 'plain');
   const reporter = reporterFor(io, format === 'pretty' ? 'plain' : format, redact);
   const say = (line: string) => (format === 'json' ? io.stderr(redact(line)) : io.stdout(redact(line)));
-  const { url, redis } = await connectConfiguredRedis(loaded, { name: 'tickpipe-worker-main' });
-  const queueName = loaded.config.distributed.queue;
-  const store = await openStore(loaded).catch((e: unknown) => {
-    redis.disconnect();
-    throw e;
+  // Listen from the start: a SIGTERM while connecting must still end in a clean exit 0.
+  let signalled: () => void = () => {};
+  const interrupted = new Promise<'signal'>((resolve) => {
+    signalled = () => resolve('signal');
   });
-  const windows = createRedisWindowStore({ redis: url, prefix: `${registryNamespace(queueName)}:limits` });
-  const queue = openJobQueue(url, queueName);
-  const env = io.env;
-  const worker = startDistributedWorker(
-    {
-      loaded,
-      redisUrl: url,
-      redis,
-      registry: createRunRegistry(redis, queueName),
-      windows,
-      store,
-      reporter,
-      clock: systemClock,
-      random: Math.random,
-      makeProvider: (name, gate) =>
-        createProvider(name, loaded.config, {
-          fetch: globalThis.fetch,
-          gate,
-          now: () => Date.now(),
-          logger: silentLogger,
-        }),
-      computeFactors,
-      // Test knobs (never set in production): a shortened provider "minute" and job lock.
-      ...(env.TICKPIPE_RATE_WINDOW_MS ? { rateWindowMs: Number(env.TICKPIPE_RATE_WINDOW_MS) } : {}),
-      ...(env.TICKPIPE_JOB_LOCK_MS ? { lockMs: Number(env.TICKPIPE_JOB_LOCK_MS) } : {}),
-    },
-    concurrency,
-  );
-  say(
-    `Worker on queue "${queueName}" at ${describeRedisUrl(url)}: concurrency ${concurrency}; store ${describeStore(loaded.config)}`,
-  );
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopping ??= worker.close());
-  const done = new Promise<'signal' | 'idle'>((resolve) => {
-    const unsubscribe = io.onInterrupt?.(() => {
-      unsubscribe?.();
-      say('Stopping: handing the jobs in flight back to the queue');
-      resolve('signal');
-    });
-    if (flags.exitWhenIdle) {
-      let idleChecks = 0;
-      const poll = async (): Promise<void> => {
-        if (stopping) return;
-        try {
-          const counts = await queue.counts();
-          idleChecks = isIdle(counts) && worker.inFlight === 0 ? idleChecks + 1 : 0;
-        } catch {
-          idleChecks = 0;
-        }
-        if (idleChecks >= 2) resolve('idle');
-        else setTimeout(() => void poll(), IDLE_POLL_MS);
-      };
-      setTimeout(() => void poll(), IDLE_POLL_MS);
-    }
+  let gotSignal = false;
+  const unsubscribe = io.onInterrupt?.(() => {
+    gotSignal = true;
+    signalled();
   });
   try {
-    const why = await done;
-    await stop();
-    say(
-      why === 'idle'
-        ? `Queue idle: worker exits after ${worker.jobsDone} job(s)`
-        : `Worker stopped after ${worker.jobsDone} job(s)`,
-    );
-    return EXIT.OK;
+    return await runWorker();
   } finally {
-    await stop().catch(() => {});
-    await queue.close().catch(() => {});
-    await windows.close();
-    redis.disconnect();
-    await store.close();
+    unsubscribe?.();
+  }
+
+  async function runWorker(): Promise<ExitCode> {
+    const { url, redis } = await connectConfiguredRedis(loaded, { name: 'tickpipe-worker-main' });
+    const queueName = loaded.config.distributed.queue;
+    const store = await openStore(loaded).catch((e: unknown) => {
+      redis.disconnect();
+      throw e;
+    });
+    const windows = createRedisWindowStore({ redis: url, prefix: `${registryNamespace(queueName)}:limits` });
+    const queue = openJobQueue(url, queueName);
+    const env = io.env;
+    const worker = startDistributedWorker(
+      {
+        loaded,
+        redisUrl: url,
+        redis,
+        registry: createRunRegistry(redis, queueName),
+        windows,
+        store,
+        reporter,
+        clock: systemClock,
+        random: Math.random,
+        makeProvider: (name, gate) =>
+          createProvider(name, loaded.config, {
+            fetch: globalThis.fetch,
+            gate,
+            now: () => Date.now(),
+            logger: silentLogger,
+          }),
+        computeFactors,
+        // Test knobs (never set in production): a shortened provider "minute" and job lock.
+        ...(env.TICKPIPE_RATE_WINDOW_MS ? { rateWindowMs: Number(env.TICKPIPE_RATE_WINDOW_MS) } : {}),
+        ...(env.TICKPIPE_JOB_LOCK_MS ? { lockMs: Number(env.TICKPIPE_JOB_LOCK_MS) } : {}),
+      },
+      concurrency,
+    );
+    say(
+      `Worker on queue "${queueName}" at ${describeRedisUrl(url)}: concurrency ${concurrency}; store ${describeStore(loaded.config)}`,
+    );
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => (stopping ??= worker.close());
+    const done = new Promise<'signal' | 'idle'>((resolve) => {
+      void interrupted.then((why) => {
+        say('Stopping: handing the jobs in flight back to the queue');
+        resolve(why);
+      });
+      if (gotSignal) return;
+      if (flags.exitWhenIdle) {
+        let idleChecks = 0;
+        const poll = async (): Promise<void> => {
+          if (stopping) return;
+          try {
+            const counts = await queue.counts();
+            idleChecks = isIdle(counts) && worker.inFlight === 0 ? idleChecks + 1 : 0;
+          } catch {
+            idleChecks = 0;
+          }
+          if (idleChecks >= 2) resolve('idle');
+          else setTimeout(() => void poll(), IDLE_POLL_MS);
+        };
+        setTimeout(() => void poll(), IDLE_POLL_MS);
+      }
+    });
+    try {
+      const why = await done;
+      await stop();
+      say(
+        why === 'idle'
+          ? `Queue idle: worker exits after ${worker.jobsDone} job(s)`
+          : `Worker stopped after ${worker.jobsDone} job(s)`,
+      );
+      return EXIT.OK;
+    } finally {
+      await stop().catch(() => {});
+      await queue.close().catch(() => {});
+      await windows.close();
+      redis.disconnect();
+      await store.close();
+    }
   }
 }
 
