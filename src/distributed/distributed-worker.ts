@@ -6,8 +6,9 @@
  */
 import type { LoadedConfig } from '../config/load-config.js';
 import type { ProviderName } from '../config/schema.js';
-import { IngestError, toErrorData, toIngestError } from '../errors.js';
+import { IngestError, toErrorData } from '../errors.js';
 import type { Clock } from '../limits/clock.js';
+import { createRateLimitGate } from '../limits/rate-limit-gate.js';
 import type { RequestGate } from '../limits/request-gate.js';
 import type { WindowStore } from '../limits/window-store.js';
 import { gateWindowMs, type PipelineDeps } from '../pipeline/create-pipeline.js';
@@ -21,7 +22,6 @@ import type { Redis } from 'ioredis';
 import { startQueueWorker, type QueuedJob, type QueueWorker } from './bullmq-queue.js';
 import { fencedStore, issueFenceToken } from './fencing.js';
 import type { RunRegistry, SharedEvent } from './run-registry.js';
-import { createWindowStoreGate } from './window-store-gate.js';
 
 /** Everything a worker needs. */
 export interface DistributedWorkerDeps {
@@ -57,16 +57,13 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
     const p = config.providers[provider as ProviderName];
     return p ? (p.rate_limit.per_api[endpoint] ?? p.rate_limit.requests_per_minute) : undefined;
   };
-  const gate: RequestGate = createWindowStoreGate({
-    store: deps.windows,
+  // The pipeline's gate, over the windows shared in Redis: one quota for every worker.
+  const gate: RequestGate = createRateLimitGate({
     clock: deps.clock,
+    store: deps.windows,
     limitFor,
     windowMs: gateWindowMs(deps.rateWindowMs ?? 60_000),
-    onStoreError: (e) =>
-      deps.reporter.onEvent({
-        type: 'run:warning',
-        message: redact(`rate-limit store (Redis) unavailable, waiting: ${toIngestError(e).message}`),
-      }),
+    onEvent: (e) => deps.reporter.onEvent(e),
   });
   const providers = new Map<string, Provider>();
   const providerFor = (name: string): Provider => {
@@ -150,6 +147,9 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
             maxAttempts: config.ingestion.retry.max_attempts,
             baseDelayMs: config.ingestion.retry.base_delay_ms,
             maxDelayMs: config.ingestion.retry.max_delay_ms,
+            rateLimitRetries: config.ingestion.retry.rate_limit_retries,
+            storeWriteAttempts: config.ingestion.retry.store_write_attempts,
+            ledgerWriteAttempts: config.ingestion.retry.ledger_write_attempts,
           },
           clock: deps.clock,
           random: deps.random,

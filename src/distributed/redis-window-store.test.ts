@@ -4,7 +4,8 @@ import { randomName, redisTestUrl, startPrivateRedis } from '../../test/support/
 import type { WindowKey, WindowStore } from '../limits/window-store.js';
 import { systemClock } from '../limits/clock.js';
 import { createRedisWindowStore } from './redis-window-store.js';
-import { createWindowStoreGate } from './window-store-gate.js';
+import { createRateLimitGate } from '../limits/rate-limit-gate.js';
+import { windowStoreContract } from '../../test/window-store-contract.js';
 
 const url = redisTestUrl();
 const open: WindowStore[] = [];
@@ -32,6 +33,10 @@ function maxInWindow(times: readonly number[], windowMs: number): number {
   }
   return best;
 }
+
+windowStoreContract('RedisWindowStore', async () =>
+  createRedisWindowStore({ redis: url, prefix: randomName('tpcontract') }),
+);
 
 describe('RedisWindowStore', () => {
   it('grants exactly `limit` of a burst from many connections, and says when the next fits', async () => {
@@ -142,12 +147,7 @@ describe('RedisWindowStore', () => {
     try {
       const store = createRedisWindowStore({ redis: redis.url, prefix: randomName() });
       open.push(store);
-      const gate = createWindowStoreGate({
-        store,
-        clock: systemClock,
-        limitFor: () => 100,
-        windowMs: 60_000,
-      });
+      const gate = createRateLimitGate({ store, clock: systemClock, limitFor: () => 100, windowMs: 60_000 });
       await gate.acquire({ provider: 'tushare', endpoint: 'daily', signal: new AbortController().signal });
       await redis.stop();
       let granted = false;

@@ -51,16 +51,16 @@ redis.call('ZADD', KEYS[1], now_ms, id)
 redis.call('PEXPIRE', KEYS[1], window_ms * 2 + 60000)
 return {1, now_ms, tostring(id)}`);
 
-// KEYS: window. ARGV: slot id, window ms. An entry still in the window moves to now; one that
-// already left it is dropped (it no longer counts anywhere).
+// KEYS: window. ARGV: slot id, window ms. An entry still in the window moves to now, once: it
+// is renamed `<id>r`, so a repeated restamp finds nothing; one that already left the window is
+// dropped (it no longer counts anywhere).
 const RESTAMP = lua(`${LUA_NOW_MS}
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not score then return 0 end
-if tonumber(score) <= now_ms - tonumber(ARGV[2]) then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 0
-end
-if tonumber(score) < now_ms then redis.call('ZADD', KEYS[1], now_ms, ARGV[1]) end
+redis.call('ZREM', KEYS[1], ARGV[1])
+if tonumber(score) <= now_ms - tonumber(ARGV[2]) then return 0 end
+if tonumber(score) > now_ms then now_ms = tonumber(score) end
+redis.call('ZADD', KEYS[1], now_ms, ARGV[1] .. 'r')
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2 + 60000)
 return 1`);
 
