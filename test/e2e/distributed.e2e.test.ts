@@ -115,6 +115,12 @@ describe('distributed mode', () => {
     }
     expect(await fingerprint(ws)).toEqual(reference);
     expect(await okLedger(ws)).toEqual([{ n: 60, k: 60 }]);
+    const status = await ws.run(['status', '--run', runId, '--providers-config', ws.configPath]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`Ledger: 60 unit(s) of run ${runId}`);
+    expect(status.stdout).toMatch(
+      /Distributed run on queue "\w+" \(redis:\/\/[^)]+\): (\d+)\/\1 job\(s\) finished, 60 unit\(s\) enqueued/,
+    );
     // Every ledger entry of the run carries a Redis-issued version (not the store's own clock).
     const versions = await queryJson(
       ws,
