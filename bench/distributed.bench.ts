@@ -110,7 +110,9 @@ async function timedRun(
     }
   } finally {
     for (const w of workers) w.kill('SIGTERM');
-    await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(0) : w.on('close', r)))));
+    await Promise.all(
+      workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(0) : w.on('close', r)))),
+    );
   }
 }
 
@@ -126,12 +128,28 @@ async function latencyBound(): Promise<void> {
       const r = await timedRun(
         s,
         n,
-        ['--symbols', 'ALL', '--start-date', '2025-06-03', '--end-date', '2025-06-06', '--data-types', 'bars_1d'],
+        [
+          '--symbols',
+          'ALL',
+          '--start-date',
+          '2025-06-03',
+          '--end-date',
+          '2025-06-06',
+          '--data-types',
+          'bars_1d',
+        ],
         {},
       );
       const perSec = r.units / (r.ms / 1000);
       if (n === 1) base = perSec;
-      rows.push([String(n), String(n * 4), int(r.units), seconds(r.ms), perSec.toFixed(1), ratio(perSec / base)]);
+      rows.push([
+        String(n),
+        String(n * 4),
+        int(r.units),
+        seconds(r.ms),
+        perSec.toFixed(1),
+        ratio(perSec / base),
+      ]);
     } finally {
       rmSync(s.dir, { recursive: true, force: true });
     }
@@ -150,10 +168,14 @@ interface RemoteEmulator {
 }
 
 async function startEmulator(options: Record<string, unknown>): Promise<RemoteEmulator> {
-  const child = fork(fileURLToPath(new URL('./tushare-emulator-process.ts', import.meta.url)), [JSON.stringify(options)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    fileURLToPath(new URL('./tushare-emulator-process.ts', import.meta.url)),
+    [JSON.stringify(options)],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const next = <T>(key: string): Promise<T> =>
     new Promise((resolvePromise) => {
       const onMessage = (m: unknown) => {
@@ -248,7 +270,14 @@ async function quotaBound(): Promise<void> {
   }
   printTable(
     `Quota-bound (Tushare emulator, stk_mins limit ${LIMIT} per ${WINDOW_MS / 1000} s window, 4 jobs per worker at once)`,
-    ['processes', 'calls', 'over limit', 'most in a window', `calls per window (limit ${LIMIT})`, 'quota used'],
+    [
+      'processes',
+      'calls',
+      'over limit',
+      'most in a window',
+      `calls per window (limit ${LIMIT})`,
+      'quota used',
+    ],
     rows,
   );
 }
