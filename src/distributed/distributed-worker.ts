@@ -13,13 +13,14 @@ import type { RequestGate } from '../limits/request-gate.js';
 import type { WindowStore } from '../limits/window-store.js';
 import { gateWindowMs, type PipelineDeps } from '../pipeline/create-pipeline.js';
 import type { PipelineEvent, Reporter } from '../pipeline/events.js';
-import { resolveRouting, type Routing } from '../pipeline/routing.js';
+import type { Routing } from '../pipeline/routing.js';
 import { runJob } from '../pipeline/run-job.js';
 import { CircuitBreaker } from '../pipeline/schedule/circuit-breaker.js';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../storage/store.js';
 import type { Redis } from 'ioredis';
-import { startQueueWorker, type QueuedJob, type QueueWorker } from './bullmq-queue.js';
+import { startQueueWorker, type JobQueue, type QueuedJob, type QueueWorker } from './bullmq-queue.js';
+import { enqueueFollowUps } from './enqueue-run.js';
 import { fencedStore, issueFenceToken } from './fencing.js';
 import type { RunRegistry, SharedEvent } from './run-registry.js';
 
@@ -30,6 +31,8 @@ export interface DistributedWorkerDeps {
   /** Connection for the registry and fencing tokens. */
   redis: Redis;
   registry: RunRegistry;
+  /** The queue (follow-up jobs are added to it). */
+  queue: JobQueue;
   windows: WindowStore;
   store: Store;
   reporter: Reporter;
@@ -69,7 +72,7 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
   const providerFor = (name: string): Provider => {
     let p = providers.get(name);
     if (!p) {
-      p = deps.makeProvider(name as ProviderName, gate);
+      p = deps.makeProvider(name, gate);
       providers.set(name, p);
     }
     return p;
@@ -91,12 +94,7 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
     if (!routing) {
       const meta = await deps.registry.readRun(runId);
       if (!meta) throw new Error(`run ${runId} is not in the registry of queue ${config.distributed.queue}`);
-      routing = resolveRouting({
-        config,
-        statuses: deps.loaded.providers,
-        requested: meta.requested as Parameters<typeof resolveRouting>[0]['requested'],
-        ...(meta.onlyProvider !== undefined ? { onlyProvider: meta.onlyProvider } : {}),
-      }).routing;
+      routing = meta.routing;
       routings.set(runId, routing);
     }
     return routing;
@@ -131,10 +129,15 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
     const shared: SharedEvent[] = [];
     const emit = (e: PipelineEvent) => {
       deps.reporter.onEvent(e);
-      if (e.type === 'unit:succeeded' || e.type === 'unit:failed') shared.push(e);
+      if (
+        e.type === 'unit:succeeded' ||
+        e.type === 'unit:failed' ||
+        (e.type === 'job:finished' && !e.aborted)
+      )
+        shared.push(e);
     };
     try {
-      await runJob(
+      const outcome = await runJob(
         data.job,
         {
           runId: data.runId,
@@ -159,6 +162,8 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
         },
         signal,
       );
+      // Units this provider could not serve go on as jobs of the same run, for any worker.
+      if (!signal.aborted) await enqueueFollowUps(deps.queue, deps.registry, data.runId, outcome.followUps);
     } finally {
       await deps.registry.appendEvents(data.runId, shared);
     }

@@ -21,6 +21,7 @@ const options: RunOptions = {
   symbols: ['600000.SH', '600519.SH'] as Ticker[],
   range: { start: '2025-06-05', end: '2025-06-06' },
   requested: ['bars_1m'],
+  routing: { routing: { bars_1m: ['tushare'] } as never, providers: ['tushare'], warnings: [] },
   workers: 2,
   maxWorkers: 4,
   resume: true,

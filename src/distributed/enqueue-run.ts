@@ -43,7 +43,7 @@ export function requestKeyOf(options: RunOptions): string {
     symbols,
     range: options.range,
     requested: [...options.requested].sort(),
-    onlyProvider: options.onlyProvider ?? null,
+    routing: options.routing.routing,
     includeDelisted: options.includeDelisted,
     resume: options.resume,
   };
@@ -75,16 +75,18 @@ export async function enqueueRun(params: EnqueueRunParams): Promise<EnqueueResul
     const tradeDates = [...new Set(units.map((u) => u.tradeDate))].sort();
     jobs.push(units.length === job.units.length ? job : { ...job, units, tradeDates });
   }
-  const unservable: Record<string, string[]> = {};
-  for (const u of plan.unservable) {
-    (unservable[u.symbol] ??= []).push(`${u.requested}: ${u.reason}`);
-  }
+  const unservable = plan.unservable.map((u) => ({
+    symbol: u.symbol,
+    requested: u.requested,
+    reason: u.reason,
+  }));
   const existing = await params.registry.readRun(runId);
   const meta: RunMeta = existing ?? {
     runId,
     createdAt: params.now(),
     requested: [...params.options.requested],
-    ...(params.options.onlyProvider !== undefined ? { onlyProvider: params.options.onlyProvider } : {}),
+    routing: params.options.routing.routing,
+    symbols: [...plan.symbols],
     symbolsTotal: plan.symbols.length,
     unitsSkipped: plan.skipped.length,
     unservable,
@@ -110,4 +112,28 @@ export async function enqueueRun(params: EnqueueRunParams): Promise<EnqueueResul
     alreadyQueued: progress.jobs - entries.length,
     prepared,
   };
+}
+
+/**
+ * Enqueues a job run's follow-ups (units its provider could not serve, for the next provider of
+ * their chain) into the same run. Their units already count for their symbols, so only the job
+ * and unit sets grow. Called before the job is marked finished, so the run cannot look done.
+ */
+export async function enqueueFollowUps(
+  queue: JobQueue,
+  registry: RunRegistry,
+  runId: string,
+  jobs: readonly Job[],
+): Promise<void> {
+  if (jobs.length === 0) return;
+  const entries = jobs.map((job) => ({ jobId: queueJobId(runId, job), data: { runId, job } }));
+  await queue.add(entries);
+  await registry.addJobs(
+    runId,
+    entries.map((e) => ({
+      jobId: e.jobId,
+      unitKeys: e.data.job.units.map(unitKeyString),
+      symbols: new Map(),
+    })),
+  );
 }

@@ -14,19 +14,23 @@
  */
 import type { Redis } from 'ioredis';
 import type { PipelineEvent } from '../pipeline/events.js';
+import type { Routing } from '../pipeline/routing.js';
 
 /** What `enqueue` records about a run. */
 export interface RunMeta {
   runId: string;
   createdAt: number;
-  /** Requested data types and the provider restriction, as given to `enqueue`. */
+  /** Requested data types, as given to `enqueue`. */
   requested: string[];
-  onlyProvider?: string;
+  /** Providers per requested type, resolved once by `enqueue`: every worker routes the same. */
+  routing: Routing;
+  /** Every symbol of the plan (also those whose units were all done already). */
+  symbols: string[];
   symbolsTotal: number;
   /** Units already done when planned (resume). */
   unitsSkipped: number;
-  /** Units no provider can serve: symbol → reasons. */
-  unservable: Record<string, string[]>;
+  /** Units no provider can serve. */
+  unservable: Array<{ symbol: string; requested: string; reason: string }>;
 }
 
 /** Progress of a run from the registry. */
@@ -37,7 +41,7 @@ export interface RunProgress {
 }
 
 /** Events kept in a run's stream (the others are local to the worker that emitted them). */
-export type SharedEvent = Extract<PipelineEvent, { type: 'unit:succeeded' | 'unit:failed' }>;
+export type SharedEvent = Extract<PipelineEvent, { type: 'unit:succeeded' | 'unit:failed' | 'job:finished' }>;
 
 /** Registry operations for one queue. */
 export interface RunRegistry {

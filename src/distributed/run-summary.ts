@@ -1,88 +1,85 @@
 /**
- * The summary of a distributed run, built by a coordinator that ran no job: from the ledger
- * entries the workers wrote for the run and what `enqueue` recorded (units per symbol,
- * unservable units). Pure; `watch` feeds it.
+ * The summary of a distributed run, built by a coordinator that ran no job (`watch`): the
+ * pipeline's own reducer (`src/pipeline/run-summary.ts`) folded over the unit events every
+ * worker published, checked against the ledger. The event stream is at-least-once (a job that
+ * ran again after a crash publishes its units again), so only the latest event of each unit
+ * and job counts; and where a unit's ledger entry — versioned by fencing tokens, so the newest
+ * outcome — disagrees with its latest event, the ledger wins. Pure.
  */
-import { isDone, type LedgerEntry } from '../ledger/ledger-entry.js';
-import { classifyFailure } from '../limits/retry-policy.js';
-import type { RunSummary, SymbolOutcome } from '../pipeline/events.js';
-import type { RunMeta } from './run-registry.js';
+import type { Ticker } from '../domain/ticker.js';
+import { unitKeyString, type LedgerEntry } from '../ledger/ledger-entry.js';
+import type { PipelineEvent, RunSummary } from '../pipeline/events.js';
+import { initialRunTally, summarizeRun, tallyEvent } from '../pipeline/run-summary.js';
+import type { RunMeta, SharedEvent } from './run-registry.js';
 
-/** Inputs of {@link summarizeRun}. */
-export interface SummarizeRunInput {
+/** Inputs of {@link summarizeDistributedRun}. */
+export interface DistributedSummaryInput {
   meta: RunMeta;
-  /** Units enqueued per symbol. */
+  /** Units enqueued per symbol (follow-ups excluded). */
   symbolUnits: ReadonlyMap<string, number>;
+  /** The run's stream, in order (duplicates allowed). */
+  events: Iterable<SharedEvent>;
   /** Ledger entries whose `runId` is the run's. */
-  entries: readonly LedgerEntry[];
+  ledger: readonly LedgerEntry[];
   durationMs: number;
-  /** True when the coordinator stopped before every job finished. */
   interrupted: boolean;
 }
 
-const tableOf = (dataType: string): string => (dataType.startsWith('bars') ? 'bars' : dataType);
+/** The ledger entry as the event a worker would have emitted for it. */
+function eventOfEntry(e: LedgerEntry): PipelineEvent | undefined {
+  const unit = { provider: e.provider, dataType: e.dataType, symbol: e.symbol, tradeDate: e.tradeDate };
+  if (e.status === 'ok' || e.status === 'empty')
+    return { type: 'unit:succeeded', unit, status: e.status, rows: e.rows, attempts: e.attempts };
+  if (e.status === 'failed' || e.status === 'unsupported') {
+    return {
+      type: 'unit:failed',
+      unit,
+      status: e.status,
+      error: {
+        code: (e.errorCode ?? 'INTERNAL') as never,
+        message: e.errorMessage ?? e.status,
+        retryable: false,
+      },
+      attempts: e.attempts,
+    };
+  }
+  return undefined;
+}
 
-/** Builds `run`'s summary for a distributed run. */
-export function summarizeRun(input: SummarizeRunInput): RunSummary {
+/** Latest event per unit and per job, in stream order. */
+export function latestEvents(events: Iterable<SharedEvent>): SharedEvent[] {
+  const latest = new Map<string, SharedEvent>();
+  for (const e of events) {
+    const key = e.type === 'job:finished' ? `job|${e.jobId}` : `unit|${unitKeyString(e.unit)}`;
+    latest.delete(key);
+    latest.set(key, e);
+  }
+  return [...latest.values()];
+}
+
+/** `run`'s summary for a distributed run. */
+export function summarizeDistributedRun(input: DistributedSummaryInput): RunSummary {
   const { meta } = input;
-  const bySymbol = new Map<string, LedgerEntry[]>();
-  for (const e of input.entries) bySymbol.set(e.symbol, [...(bySymbol.get(e.symbol) ?? []), e]);
-  const counts = { ok: 0, empty: 0, failed: 0, unsupported: 0, rows: 0 };
-  const rowsByTable: Record<string, number> = {};
-  const failedSymbols: SymbolOutcome[] = [];
+  const ledger = new Map(input.ledger.map((e) => [unitKeyString(e), e]));
   let unitsPlanned = 0;
   for (const n of input.symbolUnits.values()) unitsPlanned += n;
-
-  const symbols = new Set<string>([...input.symbolUnits.keys(), ...Object.keys(meta.unservable)]);
-  for (const symbol of [...symbols].sort()) {
-    const entries = bySymbol.get(symbol) ?? [];
-    const reasons: string[] = [...(meta.unservable[symbol] ?? [])];
-    const classes = new Set<string>(reasons.length > 0 ? ['unsupported'] : []);
-    counts.unsupported += meta.unservable[symbol]?.length ?? 0;
-    let settled = 0;
-    for (const e of entries) {
-      if (isDone(e.status)) {
-        counts[e.status as 'ok' | 'empty']++;
-        counts.rows += e.rows;
-        rowsByTable[tableOf(e.dataType)] = (rowsByTable[tableOf(e.dataType)] ?? 0) + e.rows;
-        settled++;
-        continue;
-      }
-      // An unsupported unit another provider then served was a fallback, not a failure.
-      const servedElsewhere =
-        e.status === 'unsupported' &&
-        entries.some((o) => o.provider !== e.provider && o.tradeDate === e.tradeDate && isDone(o.status));
-      if (servedElsewhere || e.status === 'rewriting') continue;
-      settled++;
-      counts[e.status === 'unsupported' ? 'unsupported' : 'failed']++;
-      reasons.push(`${e.dataType} ${e.tradeDate} via ${e.provider}: ${e.errorMessage ?? e.status}`);
-      classes.add(classifyFailure({ code: e.errorCode ?? 'INTERNAL', retryable: false }));
-    }
-    const pending = (input.symbolUnits.get(symbol) ?? 0) - settled;
-    if (reasons.length === 0 && pending <= 0) continue;
-    if (reasons.length === 0) {
-      reasons.push(
-        `${input.interrupted ? 'interrupted' : 'not done'}: ${pending} unit(s) without an outcome (enqueue again to resume)`,
-      );
-      classes.add('interrupted');
-    }
-    failedSymbols.push({ symbol, ok: false, reasons: [...new Set(reasons)], failureClasses: [...classes] });
-  }
-  return {
+  let tally = initialRunTally({
     runId: meta.runId,
-    symbolsTotal: meta.symbolsTotal,
-    symbolsOk: meta.symbolsTotal - failedSymbols.length,
+    symbols: meta.symbols as Ticker[],
     unitsPlanned,
     unitsSkipped: meta.unitsSkipped,
-    unitsOk: counts.ok,
-    unitsEmpty: counts.empty,
-    unitsFailed: counts.failed,
-    unitsUnsupported: counts.unsupported,
-    rowsWritten: counts.rows,
-    rowsByTable,
-    durationMs: input.durationMs,
-    interrupted: input.interrupted,
-    failedSymbols,
-    requests: {},
-  };
+    unitsBySymbol: [...input.symbolUnits].map(([s, n]) => [s as Ticker, n] as const),
+    unservable: meta.unservable.map((u) => ({ ...u, symbol: u.symbol as Ticker })),
+  });
+  for (const e of latestEvents(input.events)) {
+    let event: PipelineEvent = e;
+    if (e.type !== 'job:finished') {
+      const entry = ledger.get(unitKeyString(e.unit));
+      const status = e.status;
+      if (entry !== undefined && entry.status !== status && entry.status !== 'rewriting')
+        event = eventOfEntry(entry) ?? e;
+    }
+    tally = tallyEvent(tally, event);
+  }
+  return summarizeRun(tally, { durationMs: input.durationMs, interrupted: input.interrupted });
 }

@@ -12,24 +12,19 @@ import {
 import { createRunRegistry } from '../../distributed/run-registry.js';
 import { createPipeline, newRunId } from '../../pipeline/create-pipeline.js';
 import { productionDeps } from '../../pipeline/production-deps.js';
-import { resolveRouting } from '../../pipeline/routing.js';
+import { pipelineOptionsFromConfig } from '../../pipeline/pipeline-options.js';
 import { formatCount } from '../../report/format.js';
 import { describeStore } from '../../storage/create-store.js';
 import type { CliIo } from '../cli-io.js';
-import { loadForCommand, openStore } from '../context.js';
+import { openStore } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { resolveRunOptions, type RunFlags } from './run-command.js';
+import { loadForRun, resolveRunOptions, type RunFlags } from './run-command.js';
 
 /** Runs `tickpipe enqueue`. */
 export async function enqueueCommand(flags: RunFlags, io: CliIo): Promise<ExitCode> {
-  const loaded = loadForCommand(io, flags);
+  const loaded = loadForRun(io, flags);
+  // Routing problems (unknown or unconfigured provider) are usage errors found here.
   const options = resolveRunOptions(flags, loaded);
-  resolveRouting({
-    config: loaded.config,
-    statuses: loaded.providers,
-    requested: options.requested,
-    ...(options.onlyProvider !== undefined ? { onlyProvider: options.onlyProvider } : {}),
-  });
   requireServerStore(loaded, 'enqueue');
   const redact = (s: string) => loaded.redactor.redact(s);
   const json = flags.logFormat === 'json';
@@ -43,7 +38,7 @@ export async function enqueueCommand(flags: RunFlags, io: CliIo): Promise<ExitCo
   const unsubscribe = io.onInterrupt?.(() => abort.abort());
   try {
     const pipeline = createPipeline(
-      loaded,
+      pipelineOptionsFromConfig(loaded),
       productionDeps(loaded, { store, reporter: { onEvent: () => {} } }),
     );
     if (flags.dryRun) {

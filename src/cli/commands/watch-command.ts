@@ -7,7 +7,7 @@
 import { openJobQueue } from '../../distributed/bullmq-queue.js';
 import { connectConfiguredRedis } from '../../distributed/redis-setup.js';
 import { createRunRegistry, type SharedEvent } from '../../distributed/run-registry.js';
-import { summarizeRun } from '../../distributed/run-summary.js';
+import { summarizeDistributedRun } from '../../distributed/run-summary.js';
 import { IngestError } from '../../errors.js';
 import { unitKeyString } from '../../ledger/ledger-entry.js';
 import type { CliIo } from '../cli-io.js';
@@ -46,15 +46,19 @@ export async function watchCommand(runId: string, flags: WatchFlags, io: CliIo):
     const store = await openStore(loaded, { readOnly: true });
     try {
       let after = '0';
+      // Every event of the run, for the summary (the reducer keeps the latest per unit / job).
+      const seen: SharedEvent[] = [];
       const settled = new Set<string>();
-      let rows = 0;
+      const rowsByUnit = new Map<string, number>();
       let lastPrinted = '';
       const take = (events: readonly SharedEvent[]) => {
         for (const e of events) {
-          const key = unitKeyString(e.unit);
+          seen.push(e);
+          if (e.type === 'job:finished') continue;
           reporter.onEvent(e);
-          if (!settled.has(key) && e.type === 'unit:succeeded') rows += e.rows;
+          const key = unitKeyString(e.unit);
           settled.add(key);
+          rowsByUnit.set(key, e.type === 'unit:succeeded' ? e.rows : 0);
         }
       };
       for (;;) {
@@ -71,6 +75,8 @@ export async function watchCommand(runId: string, flags: WatchFlags, io: CliIo):
           after = last;
           take(events);
         }
+        let rows = 0;
+        for (const n of rowsByUnit.values()) rows += n;
         reporter.onEvent({
           type: 'progress',
           unitsDone: settled.size,
@@ -86,12 +92,12 @@ export async function watchCommand(runId: string, flags: WatchFlags, io: CliIo):
         }
         const finished = progress.finished >= progress.jobs;
         if (finished || stopped) {
-          // The ledger is the record: the summary counts what workers stored, not events seen.
-          const entries = await store.readLedger({ filter: { runId } });
-          const summary = summarizeRun({
+          // The pipeline's reducer over the workers' events, checked against the ledger.
+          const summary = summarizeDistributedRun({
             meta,
             symbolUnits: await registry.symbolUnits(runId),
-            entries,
+            events: seen,
+            ledger: await store.readLedger({ filter: { runId } }),
             durationMs: Date.now() - meta.createdAt,
             interrupted: !finished,
           });

@@ -14,6 +14,7 @@ import {
 } from '../../distributed/redis-setup.js';
 import { createRedisWindowStore } from '../../distributed/redis-window-store.js';
 import { createRunRegistry, registryNamespace } from '../../distributed/run-registry.js';
+import type { ProviderName } from '../../config/schema.js';
 import { IngestError } from '../../errors.js';
 import { computeFactors } from '../../factors/compute-factors.js';
 import { systemClock } from '../../limits/clock.js';
@@ -75,13 +76,14 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<Exit
         redisUrl: url,
         redis,
         registry: createRunRegistry(redis, queueName),
+        queue,
         windows,
         store,
         reporter,
         clock: systemClock,
         random: Math.random,
         makeProvider: (name, gate) =>
-          createProvider(name, loaded.config, {
+          createProvider(name as ProviderName, loaded.config, {
             fetch: globalThis.fetch,
             gate,
             now: () => Date.now(),
