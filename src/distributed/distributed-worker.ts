@@ -15,6 +15,7 @@ import { gateWindowMs, type PipelineDeps } from '../pipeline/create-pipeline.js'
 import type { PipelineEvent, Reporter } from '../pipeline/events.js';
 import type { Routing } from '../pipeline/routing.js';
 import { runJob } from '../pipeline/run-job.js';
+import { waitForStore } from '../pipeline/store-intake.js';
 import { CircuitBreaker } from '../pipeline/schedule/circuit-breaker.js';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../storage/store.js';
@@ -125,6 +126,9 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
     const names = new Set<string>(Object.values(routing).flat());
     names.add(data.job.provider);
     const jobProviders = new Map([...names].map((n) => [n, providerFor(n)]));
+    // No provider quota is spent while the store cannot take the rows (the job waits, then BullMQ retries it).
+    const storeDown = await waitForStore(deps.store, signal);
+    if (storeDown !== undefined) throw new IngestError(storeDown.code, storeDown.message, { retryable: true });
     const token = await issueFenceToken(deps.redis, `tickpipe:${config.distributed.queue}:fence`);
     const shared: SharedEvent[] = [];
     const emit = (e: PipelineEvent) => {

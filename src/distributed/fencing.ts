@@ -40,7 +40,7 @@ export async function issueFenceToken(redis: Redis, key: string): Promise<number
 export function fencedStore(store: Store, token: number): Store {
   let next = 0;
   const updatedAt = Math.floor(token / 1000);
-  return {
+  const fenced: Store = {
     kind: store.kind,
     init: (p) => store.init(p),
     write: (p) => store.write(p),
@@ -54,4 +54,8 @@ export function fencedStore(store: Store, token: number): Store {
     // The worker owns the store; a job run never closes it.
     close: async () => {},
   };
+  // Optional capabilities pass through, so a job run still pauses intake during a store outage.
+  if (store.availability !== undefined) Object.assign(fenced, { availability: store.availability });
+  if (store.live !== undefined) Object.assign(fenced, { live: store.live });
+  return fenced;
 }
