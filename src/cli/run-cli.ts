@@ -9,6 +9,7 @@ import { toIngestError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js';
 import { benchCommand } from './commands/bench-command.js';
+import { collectCommand } from './commands/collect-command.js';
 import { factorsCommand } from './commands/factors-command.js';
 import { providersCommand } from './commands/providers-command.js';
 import { queryCommand } from './commands/query-command.js';
@@ -93,6 +94,34 @@ Examples:
   tickpipe run --symbols ALL --start-date 2025-06-05 --end-date 2025-06-06 --dry-run`,
       ),
   ).action(async (flags) => set(await runCommand(flags, io)));
+
+  commonOptions(
+    program
+      .command('collect')
+      .description('Record order books and trades from real-time quotes through each trading session.')
+      .option('--provider <name>', 'tushare (rt_k) or yahoo (quote)')
+      .option('--symbols <symbols...>', 'ALL (the listed universe) or codes such as 600000.SH 000001.SZ')
+      .option(
+        '--interval <duration>',
+        'polling interval, e.g. 3s, 500ms, 1m (raised to fit the rate limits)',
+        '3s',
+      )
+      .option('--until <HH:MM[:SS]>', 'stop at this exchange-local (Asia/Shanghai) time, exit 0')
+      .option('--sessions <n>', "stop after n trading days' sessions")
+      .option('--dry-run', 'print calls per minute and the effective interval, write nothing')
+      .addOption(
+        new Option('--log-format <format>', 'plain lines or json (NDJSON events)').choices(['plain', 'json']),
+      )
+      .addHelpText(
+        'after',
+        `
+Examples:
+  tickpipe collect --provider tushare --symbols ALL --interval 3s
+  tickpipe collect --provider tushare --symbols ALL --interval 3s --until 15:01
+  tickpipe collect --provider yahoo --symbols 600519.SH 000001.SZ --interval 5s --sessions 1
+  tickpipe collect --provider tushare --symbols ALL --interval 1s --dry-run`,
+      ),
+  ).action(async (flags) => set(await collectCommand(flags, io)));
 
   commonOptions(
     program

@@ -200,7 +200,21 @@ const storage = z
       .prefault({}),
     clickhouse: z
       .strictObject({
-        url: z.url().default('http://127.0.0.1:8123').describe('ClickHouse HTTP endpoint.'),
+        url: z
+          .union([z.url(), z.array(z.url()).min(1)])
+          .default('http://127.0.0.1:8123')
+          .describe('ClickHouse HTTP endpoint, or a list of cluster nodes (any that answers is used).'),
+        cluster: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/)
+          .optional()
+          .describe('Cluster name (remote_servers): replicated tables ON CLUSTER behind Distributed tables.'),
+        outage_budget_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(300_000)
+          .describe('How long writes wait for an unreachable ClickHouse before units fail, ms.'),
         database: z
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)

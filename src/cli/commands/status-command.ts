@@ -4,6 +4,7 @@
  * symbol-days of the A-share calendar.
  */
 import type { RequestedDataType } from '../../domain/data-type.js';
+import { coverageTables } from '../../collect/coverage-status.js';
 import { distributedRunLines } from '../../distributed/run-status.js';
 import { IngestError } from '../../errors.js';
 import { parseDateRange } from '../../domain/dates.js';
@@ -153,6 +154,18 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
           ),
         );
     }
+    const coverage = await coverageTables(
+      store,
+      {
+        ...(flags.provider ? { source: flags.provider } : {}),
+        ...(symbols ? { symbols } : {}),
+        ...(range ? { startDate: range.start, endDate: range.end } : {}),
+      },
+      loaded.config,
+    );
+    if (coverage)
+      out(`\nLive collection coverage (tickpipe collect):\n${renderResult(coverage.summary, format)}`);
+    if (coverage?.symbols) out(renderResult(coverage.symbols, format));
     return EXIT.OK;
   } finally {
     await store.close();
