@@ -236,6 +236,22 @@ const storage = z
   })
   .prefault({});
 
+const distributed = z
+  .strictObject({
+    redis_url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379')
+      .describe('Redis holding the job queue and the shared rate-limit windows (env TICKPIPE_REDIS_URL).'),
+    queue: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('tickpipe')
+      .describe('BullMQ queue name; every worker of a deployment uses the same one.'),
+  })
+  .prefault({})
+  .describe('Distributed mode: tickpipe enqueue / worker / watch (README "Running on several machines").');
+
 /** The config file schema. */
 export const configSchema = z
   .strictObject({
@@ -243,6 +259,7 @@ export const configSchema = z
     routing,
     ingestion,
     storage,
+    distributed,
   })
   .describe('tickpipe configuration (config/data_providers.yaml)');
 

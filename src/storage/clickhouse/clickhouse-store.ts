@@ -150,7 +150,7 @@ export class ClickHouseStore implements Store {
     throwIfAborted(params.signal);
     if (params.entries.length === 0) return;
     const { s } = await this.#ready(params.signal);
-    const rows = params.entries.map((e) => encodeLedgerEntry(s.flavor, e, s.nextVersion()));
+    const rows = params.entries.map((e) => encodeLedgerEntry(s.flavor, e, e.version ?? s.nextVersion()));
     await s.insert('ingest_ledger', rows, params.signal === undefined ? {} : { signal: params.signal });
   }
 
