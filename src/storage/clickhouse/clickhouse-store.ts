@@ -200,10 +200,12 @@ export class ClickHouseStore implements Store {
     } catch {
       return; // init failed: nothing was opened that is still open
     }
+    // Rows still waiting belong to writes whose callers stopped waiting (the pipeline awaits every
+    // write before its ledger entry): flush them, but do not sit out an outage for them.
+    session.s.pool.close();
     try {
       await session.batcher.flush();
     } finally {
-      session.s.pool.close();
       await Promise.allSettled(session.s.pool.nodes.map((n) => n.client.close()));
     }
   }

@@ -6,7 +6,8 @@
  *   node that fails to answer (connection refused or reset, timeout, or a server saying a shard or
  *   ZooKeeper is unreachable) is skipped for {@link NODE_COOLDOWN_MS} and the request moves on.
  * - When no node answers, the store is in an outage: requests wait and retry (exponential backoff
- *   with jitter, through the one retry executor `executeWithRetry`) until a node answers or the outage has lasted `budgetMs`; past the
+ *   with jitter, through the one retry executor `executeWithRetry`) until a node answers or the
+ *   outage has lasted `budgetMs` (checked before each retry); past the
  *   budget they fail fast with a retryable `STORAGE_FAILED`. The pool is also the store's
  *   {@link StoreAvailability}: it announces `waiting`, `recovered` and `gave-up`.
  * - Any other failure is classified once, here: credentials → `CONFIG_INVALID`, the user's SQL →
@@ -102,7 +103,6 @@ export class NodePool implements StoreAvailability {
     const candidates = options.candidates ?? this.nodes;
     let lastFailure: ClickHouseFailure | undefined;
     let lastError: unknown;
-    const ongoing = this.#outage;
     const outcome = await executeWithRetry(
       async () => {
         for (const node of this.#order(candidates)) {
@@ -137,11 +137,6 @@ export class NodePool implements StoreAvailability {
           maxAttempts: Number.MAX_SAFE_INTEGER,
           baseDelayMs: this.#o.baseDelayMs,
           maxDelayMs: this.#o.maxDelayMs,
-          // An outage under way when this request started has used up part of the budget.
-          budgetMs: Math.max(
-            0,
-            this.#o.budgetMs - (ongoing === undefined ? 0 : this.#o.now() - ongoing.sinceMs),
-          ),
         },
         clock: this.#clock,
         random: this.#o.random,
@@ -152,6 +147,8 @@ export class NodePool implements StoreAvailability {
           // closed fails one request, not the store); from the second on it is an outage.
           if (attempt === 1) return 'retry-now';
           const outage = this.#enterOutage(lastFailure?.message ?? 'no node answered');
+          // The budget counts from the outage's start, shared by every request; it is checked
+          // before each retry, so the last backoff wait may overrun it by one step (<= maxDelayMs).
           if (this.#closed || outage.gaveUp || this.#o.now() - outage.sinceMs >= this.#o.budgetMs)
             return 'give-up';
           return 'policy';
