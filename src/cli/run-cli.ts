@@ -14,6 +14,7 @@ import { factorsCommand } from './commands/factors-command.js';
 import { providersCommand } from './commands/providers-command.js';
 import { queryCommand } from './commands/query-command.js';
 import { retryFailedCommand } from './commands/retry-failed-command.js';
+import { registerDistributedCommands } from './commands/distributed-commands.js';
 import { runCommand } from './commands/run-command.js';
 import { statusCommand } from './commands/status-command.js';
 
@@ -183,6 +184,8 @@ Examples:
       .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
       .addHelpText('after', '\nExamples:\n  tickpipe providers\n  tickpipe providers --format json'),
   ).action(async (flags) => set(await providersCommand(flags, io)));
+
+  registerDistributedCommands(program, commonOptions, io, set);
 
   program
     .command('bench')

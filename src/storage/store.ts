@@ -15,6 +15,7 @@
  */
 import type { RowSet } from '../domain/rows.js';
 import type { LedgerEntry, UnitKey, UnitStatus } from '../ledger/ledger-entry.js';
+import type { StoreAvailability } from './store-availability.js';
 import type { LiveStore } from './live-store.js';
 
 /** The rows of one unit, to be written idempotently. */
@@ -47,6 +48,8 @@ export interface QueryResult {
 export interface Store {
   /** `memory`, `duckdb` or `clickhouse`. */
   readonly kind: string;
+  /** Outage signal of a store on a server (see `store-availability.ts`); absent when it cannot go away. */
+  readonly availability?: StoreAvailability;
   /** Live collection (`tickpipe collect`), on stores that support it (see `live-store.ts`). */
   readonly live?: LiveStore;
   init(params?: { signal?: AbortSignal }): Promise<void>;
