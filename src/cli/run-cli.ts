@@ -15,6 +15,7 @@ import { queryCommand } from './commands/query-command.js';
 import { retryFailedCommand } from './commands/retry-failed-command.js';
 import { runCommand } from './commands/run-command.js';
 import { statusCommand } from './commands/status-command.js';
+import { LOG_LEVELS } from './pino-logger.js';
 
 const CONFIG_HELP = 'YAML config path (default ./config/data_providers.yaml)';
 
@@ -26,6 +27,15 @@ function commonOptions(cmd: Command): Command {
         'duckdb',
         'clickhouse',
       ]),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'diagnostic log level (default: none; info with --log-file)').choices(
+        LOG_LEVELS,
+      ),
+    )
+    .option(
+      '--log-file <path>',
+      'write diagnostics as JSON lines to this file (default: stderr with --log-level)',
     );
 }
 
