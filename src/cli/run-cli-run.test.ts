@@ -113,7 +113,7 @@ describe('runCli run on the simulator (in-process, temp DuckDB)', () => {
 
   // BUG: run-command.ts validates --provider only inside the pipeline, after openStore(): with an
   // unknown provider `run` prints "Ingesting into duckdb …", creates the DuckDB file, then exits 2
-  // ("Unknown provider "nope""). SPEC §1: exit 2 means nothing was written. Expected: reject
+  // ("Unknown provider "nope""). README.md, "Output and exit codes": exit 2 means nothing was written. Expected: reject
   // --provider in resolveRunOptions, before the store is opened.
   it('rejects an unknown --provider before creating the store', async () => {
     const io = fakeIo();
