@@ -47,12 +47,30 @@ export { FACTOR_DEFINITIONS } from './factors/factor-definitions.js';
 export type { FactorDefinition } from './factors/factor-definitions.js';
 
 export { createPipeline } from './pipeline/create-pipeline.js';
-export type { PipelineDeps, PreparedRun, RunSignals } from './pipeline/create-pipeline.js';
+export type { Pipeline, PipelineDeps, PreparedRun, RunSignals } from './pipeline/create-pipeline.js';
+export {
+  defaultPipelineOptions,
+  pipelineOptionsFromConfig,
+  pipelineOptionsOf,
+} from './pipeline/pipeline-options.js';
+export type { PipelineOptions, ProviderRateLimit } from './pipeline/pipeline-options.js';
+export { resolveRouting, singleProviderRouting } from './pipeline/routing.js';
+export type { ResolvedRouting, Routing } from './pipeline/routing.js';
 export type { RunOptions } from './pipeline/run-options.js';
 export type { PipelineEvent, Reporter, RunSummary } from './pipeline/events.js';
-export type { RequestGate } from './limits/request-gate.js';
 export { runJob } from './pipeline/run-job.js';
+export type { JobDeps, JobOutcome, UnitOutcome } from './pipeline/run-job.js';
+export { initialRunTally, summarizeRun, tallyEvent } from './pipeline/run-summary.js';
+export type { RunTally, RunTallyInit } from './pipeline/run-summary.js';
+
+export type { RequestGate } from './limits/request-gate.js';
+export { createRateLimitGate } from './limits/rate-limit-gate.js';
+export type { RateLimitGate, RateLimitGateOptions } from './limits/rate-limit-gate.js';
+export type { WindowStore, WindowKey, ReserveParams, ReserveResult } from './limits/window-store.js';
+export { MemoryWindowStore } from './limits/memory-window-store.js';
+export { executeWithRetry, valueOrThrow } from './limits/execute-with-retry.js';
+export type { ExecuteOptions, ExecuteOutcome, RetryPolicy } from './limits/execute-with-retry.js';
+export { classifyFailure } from './limits/retry-policy.js';
+export type { FailureClass } from './limits/retry-policy.js';
 export { systemClock } from './limits/clock.js';
 export type { Clock } from './limits/clock.js';
-
-export { runCli } from './cli/run-cli.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock, systemClock } from '../src/limits/clock.js';
+import { systemClock } from '../src/limits/clock.js';
+import { createFakeClock } from './support/fake-clock.js';
 import { MemoryWindowStore } from '../src/limits/memory-window-store.js';
 import { windowStoreContract } from './window-store-contract.js';
 

@@ -10,11 +10,25 @@ import { createProgressReporter } from '../report/progress-reporter.js';
 import { createStore } from '../storage/create-store.js';
 import type { Store } from '../storage/store.js';
 import type { CliIo } from './cli-io.js';
+import { createPinoLogger, type CliLogger } from './pino-logger.js';
 
 /** Flags every store-touching command accepts. */
 export interface CommonFlags {
   providersConfig?: string;
   storage?: string;
+  /** `--log-level`: debug, info, warn, error, silent. */
+  logLevel?: string;
+  /** `--log-file`: JSON-lines log file. */
+  logFile?: string;
+}
+
+/** The logger of `--log-level` / `--log-file` (silent without either); lines pass the config's redactor. */
+export function loggerFor(flags: CommonFlags, loaded: LoadedConfig): CliLogger {
+  return createPinoLogger({
+    level: flags.logLevel,
+    file: flags.logFile,
+    redact: (text) => loaded.redactor.redact(text),
+  });
 }
 
 /** Loads the config with `--providers-config`, `--storage` and other overrides applied. */

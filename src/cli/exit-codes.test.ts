@@ -28,7 +28,7 @@ describe('exitCodeOf', () => {
     expect(exitCodeOf({ code: 'USAGE', message: 'm', retryable: false })).toBe(2);
   });
 
-  it('has the SPEC §1 values', () => {
+  it('has the documented values (README.md, "Output and exit codes")', () => {
     expect(EXIT).toEqual({ OK: 0, INTERNAL: 1, USAGE: 2, PARTIAL: 3, INTERRUPTED: 130 });
   });
 });

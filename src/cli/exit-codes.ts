@@ -1,5 +1,5 @@
 /**
- * The one place that maps outcomes and errors to process exit codes (SPEC §1).
+ * The one place that maps outcomes and errors to process exit codes (README.md, "Output and exit codes").
  */
 import { toIngestError } from '../errors.js';
 

@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -90,9 +90,30 @@ describe('runCli run on the simulator (in-process, temp DuckDB)', () => {
     expect(status.out.join('\n')).toContain('Ledger: 5 unit(s)');
   });
 
+  it('--log-file writes the diagnostics of the run as JSON lines at --log-level, output unchanged', async () => {
+    const logPath = join(dir, 'logs', 'run.jsonl');
+    const plain = fakeIo();
+    const logged = fakeIo();
+    expect(await runCli(runArgs('--dry-run'), plain)).toBe(0);
+    expect(await runCli(runArgs('--log-level', 'debug', '--log-file', logPath), logged)).toBe(0);
+    const entries = readFileSync(logPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    const messages = entries.map((e) => e.msg);
+    expect(messages).toContain('run:started');
+    expect(messages).toContain('job:started');
+    expect(messages).toContain('job:finished');
+    expect(messages).toContain('run:finished');
+    expect(entries.find((e) => e.msg === 'job:started')?.level).toBe(20);
+    expect(logged.err).toEqual([]);
+    expect(logged.out.at(-1)).toBe('Data ingestion completed. Successful: 1/1');
+    expect(await runCli(runArgs('--log-level', 'loud'), fakeIo())).toBe(2);
+  });
+
   // BUG: run-command.ts validates --provider only inside the pipeline, after openStore(): with an
   // unknown provider `run` prints "Ingesting into duckdb …", creates the DuckDB file, then exits 2
-  // ("Unknown provider "nope""). SPEC §1: exit 2 means nothing was written. Expected: reject
+  // ("Unknown provider "nope""). README.md, "Output and exit codes": exit 2 means nothing was written. Expected: reject
   // --provider in resolveRunOptions, before the store is opened.
   it('rejects an unknown --provider before creating the store', async () => {
     const io = fakeIo();

@@ -17,6 +17,7 @@ import { retryFailedCommand } from './commands/retry-failed-command.js';
 import { registerDistributedCommands } from './commands/distributed-commands.js';
 import { runCommand } from './commands/run-command.js';
 import { statusCommand } from './commands/status-command.js';
+import { LOG_LEVELS } from './pino-logger.js';
 
 const CONFIG_HELP = 'YAML config path (default ./config/data_providers.yaml)';
 
@@ -28,6 +29,15 @@ function commonOptions(cmd: Command): Command {
         'duckdb',
         'clickhouse',
       ]),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'diagnostic log level (default: none; info with --log-file)').choices(
+        LOG_LEVELS,
+      ),
+    )
+    .option(
+      '--log-file <path>',
+      'write diagnostics as JSON lines to this file (default: stderr with --log-level)',
     );
 }
 

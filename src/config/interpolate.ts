@@ -8,7 +8,7 @@ const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
  * `${VAR}` is not valid YAML inside flow collections (`{ password: ${X} }` reads `{` as a nested
- * map), and SPEC's own example writes it there. Before parsing, each reference becomes a
+ * map), and the documented example writes it there. Before parsing, each reference becomes a
  * placeholder that is a plain scalar anywhere; {@link interpolateEnv} resolves placeholders.
  */
 export function protectReferences(text: string): { text: string; references: string[] } {

@@ -34,7 +34,7 @@ function loadError(text: string, env: Record<string, string | undefined> = {}): 
 }
 
 describe('loadConfig defaults', () => {
-  it('resolves every SPEC §2 default from an empty file', () => {
+  it('resolves every documented default (README.md, "Configuration") from an empty file', () => {
     const loaded = loadConfig({ path: writeConfig(''), env: {} });
     const { config } = loaded;
     expect(loaded.path).toBe(join(dir, 'config.yaml'));

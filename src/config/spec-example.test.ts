@@ -1,5 +1,6 @@
 /**
- * The configuration example of SPEC §2, verbatim (flow maps with `${VAR}` inside), must load.
+ * The product's documented configuration example, verbatim (flow maps with `${VAR}` inside),
+ * must load (README.md, "Configuration").
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './load-config.js';
 
-const SPEC_EXAMPLE = `providers:
+const DOCUMENTED_EXAMPLE = `providers:
   simulated:                       # built-in deterministic market simulator; needs no network
     enabled: true
     seed: 42
@@ -42,10 +43,10 @@ function write(text: string): string {
   return path;
 }
 
-describe('SPEC §2 example config', () => {
+describe('documented example config', () => {
   it('loads verbatim, with ${VAR} inside flow maps, and redacts the secrets', () => {
     const loaded = loadConfig({
-      path: write(SPEC_EXAMPLE),
+      path: write(DOCUMENTED_EXAMPLE),
       env: { TUSHARE_TOKEN: 'tok-abcdef-9876', CLICKHOUSE_PASSWORD: 'pw-secret-1' },
     });
     expect(loaded.config.providers.tushare.token).toBe('tok-abcdef-9876');
@@ -56,7 +57,7 @@ describe('SPEC §2 example config', () => {
   });
 
   it('without the variables: tushare is "not configured", the empty password is fine', () => {
-    const loaded = loadConfig({ path: write(SPEC_EXAMPLE), env: {} });
+    const loaded = loadConfig({ path: write(DOCUMENTED_EXAMPLE), env: {} });
     expect(loaded.providers.tushare.configured).toBe(false);
     expect(loaded.providers.tushare.reason).toContain('TUSHARE_TOKEN');
     expect(loaded.config.storage.clickhouse.password).toBe('');

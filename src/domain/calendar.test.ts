@@ -22,7 +22,7 @@ const expectUsage = (fn: () => unknown) => {
 };
 
 describe('A-share trading calendar', () => {
-  it('trades on the SPEC example days and not on the weekend', () => {
+  it('trades on the README example days and not on the weekend', () => {
     expect(isTradingDay('2025-06-05')).toBe(true);
     expect(isTradingDay('2025-06-06')).toBe(true);
     expect(isTradingDay('2025-06-07')).toBe(false);

@@ -1,5 +1,5 @@
 /**
- * Data types. Users ask for the umbrella names of SPEC §1 (`tick_data`, `order_book`, `factors`)
+ * Data types. Users ask for the umbrella names of README.md, "Commands" (`tick_data`, `order_book`, `factors`)
  * or the explicit ones (`ticks`, `bars_1m`, `bars_1d`); providers serve the concrete ones.
  */
 

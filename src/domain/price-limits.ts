@@ -1,7 +1,7 @@
 import { parseTicker, type Board } from './ticker.js';
 
 /**
- * Daily price-limit band per A-share board (providers.md §4): main boards ±10%, ChiNext and
+ * Daily price-limit band per A-share board (docs/PROVIDERS.md, "A-share market facts"): main boards ±10%, ChiNext and
  * STAR ±20% (since 2020-08-24 / 2019-07-22), BSE ±30%. ST stocks (±5% historically) and
  * IPO-day rules are not modelled: the simulator lists no ST names.
  */

@@ -4,7 +4,7 @@ import type { Ticker } from './ticker.js';
 /**
  * Row shapes shared by providers, factors and stores. Times are UTC epoch milliseconds;
  * `tradeDate` is the exchange-local date `YYYY-MM-DD`. Prices in the quote currency, volumes in
- * shares, amounts in currency units (SPEC §3).
+ * shares, amounts in currency units (docs/STORAGE.md, "Tables").
  */
 
 /** Trade side: buyer-initiated, seller-initiated, or unknown/neutral. */

@@ -41,7 +41,7 @@ const NUMERIC_MARKET_SUFFIXES = new Set([
 // Plain tickers of other markets: letters, digits, dot/dash/caret/equals (BRK-B, ^GSPC, EURUSD=X, 0700.HK).
 const PLAIN = /^[A-Z0-9^][A-Z0-9.\-=^]{0,19}$/;
 
-/** The board of an A-share code from its prefix (providers.md §4 code table). */
+/** The board of an A-share code from its prefix (docs/PROVIDERS.md, "A-share market facts"). */
 export function boardOf(code: string, exchange: Exchange): Board {
   if (exchange === 'SH') {
     if (/^(600|601|603|605)/.test(code)) return 'sse_main';

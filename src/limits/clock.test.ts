@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock, systemClock } from './clock.js';
+import { systemClock } from './clock.js';
+import { createFakeClock } from '../../test/support/fake-clock.js';
 
 describe('createFakeClock', () => {
   it('wakes sleepers in time order, ties in start order, and moves now() to each wake time', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IngestError } from '../errors.js';
-import { createFakeClock } from './clock.js';
+import { createFakeClock } from '../../test/support/fake-clock.js';
 import {
   executeWithRetry,
   valueOrThrow,

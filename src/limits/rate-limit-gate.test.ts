@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from './clock.js';
+import { createFakeClock } from '../../test/support/fake-clock.js';
 import { createRateLimitGate, type GateEvent } from './rate-limit-gate.js';
 
 const never = new AbortController().signal;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from './clock.js';
+import { createFakeClock } from '../../test/support/fake-clock.js';
 import { createRateLimitGate } from './rate-limit-gate.js';
 
 const never = new AbortController().signal;

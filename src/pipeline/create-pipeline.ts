@@ -52,6 +52,33 @@ export function gateWindowMs(providerWindowMs: number): number {
   return providerWindowMs + Math.max(250, Math.round(providerWindowMs / 60));
 }
 
+/** Diagnostics of a run for the log (`--log-level`): waits, retries, breakers, workers, keys. */
+function logEvent(logger: Logger, e: PipelineEvent): void {
+  switch (e.type) {
+    case 'run:started':
+    case 'run:finished':
+    case 'rate-limit:learned':
+    case 'circuit:changed':
+    case 'workers:changed':
+    case 'unit:retrying':
+    case 'unit:fallback':
+      logger.info(e.type, { ...e });
+      break;
+    case 'rate-limit:waiting':
+    case 'job:started':
+    case 'job:finished':
+    case 'unit:failed':
+      logger.debug(e.type, { ...e });
+      break;
+    case 'run:warning':
+    case 'provider:key-disabled':
+      logger.warn(e.type, { ...e });
+      break;
+    default:
+      break;
+  }
+}
+
 /** A pipeline: plan and run ingestion runs with one gate shared by all of them. */
 export interface Pipeline {
   /** Plans a run without executing it (`--dry-run`); the caller closes `providers`. */
@@ -78,8 +105,8 @@ export function createPipeline(options: PipelineOptions, deps: PipelineDeps): Pi
       const k = `${e.provider}|${e.keyIndex}`;
       if (disabledKeysSeen.has(k)) return;
       disabledKeysSeen.add(k);
-      deps.logger.warn('API key disabled', { provider: e.provider, keyIndex: e.keyIndex, reason: e.reason });
     }
+    logEvent(deps.logger, e);
     deps.reporter.onEvent(e);
   };
   const gate = createRateLimitGate({
@@ -90,7 +117,6 @@ export function createPipeline(options: PipelineOptions, deps: PipelineDeps): Pi
     ...(deps.learnedLimits ? { learnedLimits: deps.learnedLimits } : {}),
     onEvent: (e) => {
       if (e.type === 'rate-limit:waiting') {
-        deps.logger.debug('rate limit: waiting', { ...e });
         emit({
           type: 'rate-limit:waiting',
           provider: e.provider,
@@ -99,7 +125,6 @@ export function createPipeline(options: PipelineOptions, deps: PipelineDeps): Pi
           keyIndex: e.keyIndex,
         });
       } else {
-        deps.logger.info('rate limit learned', { ...e });
         emit({ type: 'rate-limit:learned', provider: e.provider, endpoint: e.endpoint, limit: e.limit });
       }
     },
@@ -125,7 +150,6 @@ export function createPipeline(options: PipelineOptions, deps: PipelineDeps): Pi
       gate,
       clock: deps.clock,
       random: deps.random,
-      logger: deps.logger,
       redact,
       computeFactors: deps.computeFactors,
       emit,

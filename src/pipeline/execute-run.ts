@@ -6,7 +6,6 @@
 import type { Ticker } from '../domain/ticker.js';
 import { toIngestError, type ErrorData } from '../errors.js';
 import type { RateLimitGate } from '../limits/rate-limit-gate.js';
-import type { Logger } from '../limits/logger.js';
 import type { PipelineEvent, RunSummary } from './events.js';
 import type { FactorComputeInput, JobDeps } from './job/job-context.js';
 import type { FactorValue } from '../domain/rows.js';
@@ -36,7 +35,6 @@ export interface ExecuteDeps {
   gate: RateLimitGate;
   clock: Clock;
   random(): number;
-  logger: Logger;
   redact(text: string): string;
   computeFactors(input: FactorComputeInput): FactorValue[];
   emit(event: PipelineEvent): void;
@@ -50,7 +48,7 @@ export async function executeRun(
   signals: RunSignals,
   deps: ExecuteDeps,
 ): Promise<RunSummary> {
-  const { clock, logger } = deps;
+  const { clock } = deps;
   const policy = deps.options;
   const startedAt = clock.now();
   const { plan, runId } = prepared;
@@ -82,11 +80,6 @@ export async function executeRun(
             state === 'open' && openUntilMs !== undefined
               ? Math.max(0, openUntilMs - clock.now())
               : undefined;
-          logger.info('circuit breaker changed', {
-            provider: name,
-            state,
-            ...(pauseMs === undefined ? {} : { pauseMs }),
-          });
           deps.emit({
             type: 'circuit:changed',
             provider: name,
@@ -119,7 +112,6 @@ export async function executeRun(
       const workers = workersNow();
       if (concurrency && workers !== lastWorkers) {
         lastWorkers = workers;
-        logger.info('worker count changed', { workers });
         deps.emit({ type: 'workers:changed', workers });
       }
       deps.emit({

@@ -17,17 +17,18 @@ export function productionDeps(
   loaded: { config: ResolvedConfig },
   params: { store: Store; reporter: Reporter } & Partial<PipelineDeps>,
 ): PipelineDeps {
+  const logger = params.logger ?? silentLogger;
   return {
     makeProvider: (name, gate) =>
       createProvider(name as ProviderName, loaded.config, {
         fetch: globalThis.fetch,
         gate,
         now: () => Date.now(),
-        logger: silentLogger,
+        logger,
       }),
     clock: systemClock,
     random: Math.random,
-    logger: silentLogger,
+    logger,
     computeFactors,
     ...params,
   };

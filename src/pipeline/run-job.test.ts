@@ -8,7 +8,7 @@ import { barsOf, adjFactorOf, unitKey } from '../../test/fixtures/rows.js';
 import type { ConcreteDataType } from '../domain/data-type.js';
 import type { RowSet } from '../domain/rows.js';
 import { IngestError } from '../errors.js';
-import { createFakeClock } from '../limits/clock.js';
+import { createFakeClock } from '../../test/support/fake-clock.js';
 import { createRateLimitGate } from '../limits/rate-limit-gate.js';
 import type { RateLimitFeedback, RequestGate } from '../limits/request-gate.js';
 import type { FetchParams, FetchResult, Provider, ProviderCapabilities } from '../providers/provider.js';

@@ -94,7 +94,6 @@ export interface Provider {
   close(): Promise<void>;
 }
 
-
 /** What every provider factory receives. */
 export interface ProviderDeps {
   /** HTTP fetch (tests may swap it; production uses `globalThis.fetch`). */

@@ -4,7 +4,7 @@
  * same contract suite in `test/store-contract.ts`.
  *
  * Promises:
- * - `init()` creates the tables of SPEC §3 when missing; safe to call on every start.
+ * - `init()` creates the tables of docs/STORAGE.md, "Tables" when missing; safe to call on every start.
  * - `write()` is idempotent per unit: writing the same unit's rows any number of times (also
  *   after a crash mid-write) leaves each logical row exactly once (ClickHouse: as read with FINAL).
  *   When it resolves, the rows are durable.

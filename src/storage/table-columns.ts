@@ -1,5 +1,5 @@
 /**
- * The one mapping from domain rows to the columns of SPEC §3's tables, shared by every store.
+ * The one mapping from domain rows to the columns of the tables of docs/STORAGE.md, shared by every store.
  * Stores differ only in how a time is encoded (ISO text, DateTime64 text, epoch ms), which they
  * pass as `time`.
  */

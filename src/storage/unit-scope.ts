@@ -32,7 +32,7 @@ export type DataTable = (typeof DATA_TABLES)[number];
 
 /** Every table a store creates. */
 export const STORE_TABLES = [...DATA_TABLES, 'ingest_ledger'] as const;
-/** A table name of SPEC §3. */
+/** A table name of docs/STORAGE.md, "Tables". */
 export type StoreTable = (typeof STORE_TABLES)[number];
 
 /** The slice of the store one unit owns. */

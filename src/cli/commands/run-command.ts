@@ -15,7 +15,7 @@ import { resolveRouting } from '../../pipeline/routing.js';
 import { formatCount, formatDuration } from '../../report/format.js';
 import { describeStore } from '../../storage/create-store.js';
 import type { CliIo } from '../cli-io.js';
-import { loadForCommand, openStore, reporterFor, type CommonFlags } from '../context.js';
+import { loadForCommand, loggerFor, openStore, reporterFor, type CommonFlags } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { learnedLimitsPath, readLearnedLimits, writeLearnedLimits } from '../learned-limits-file.js';
 import { readFileSync } from 'node:fs';
@@ -177,6 +177,7 @@ export async function runCommand(
     }
   });
 
+  const logger = loggerFor(flags, loaded);
   const store: Store = flags.dryRun ? await storeForDryRun(loaded) : await openStore(loaded);
   try {
     const pipeline = createPipeline(
@@ -184,6 +185,7 @@ export async function runCommand(
       productionDeps(loaded, {
         store,
         reporter,
+        logger,
         learnedLimits: readLearnedLimits(limitsPath),
         saveLearnedLimits: (limits) => writeLearnedLimits(limitsPath, limits),
         // Test knob: emulators with a shortened "minute" (never set in production).
@@ -210,6 +212,7 @@ export async function runCommand(
   } finally {
     unsubscribe?.();
     await store.close();
+    logger.flush();
   }
 }
 

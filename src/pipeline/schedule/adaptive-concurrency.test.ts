@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveConcurrency } from './adaptive-concurrency.js';
-import { createFakeClock } from '../../limits/clock.js';
+import { createFakeClock } from '../../../test/support/fake-clock.js';
 
 describe('AdaptiveConcurrency', () => {
   it('grows by one per healthy window of `limit` successes, up to max', () => {

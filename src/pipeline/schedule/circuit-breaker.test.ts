@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { createFakeClock } from '../../limits/clock.js';
+import { createFakeClock } from '../../../test/support/fake-clock.js';
 
 const never = new AbortController().signal;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../../limits/clock.js';
+import { createFakeClock } from '../../../test/support/fake-clock.js';
 import { runPool } from './worker-pool.js';
 
 function queue<T>(items: T[]): () => T | undefined {

@@ -3,7 +3,7 @@ import type { Bar, Tick } from '../../domain/rows.js';
 import type { Ticker } from '../../domain/ticker.js';
 
 /**
- * A-share bars aggregated from one day's ticks, END-labelled like Tushare `stk_mins` (SPEC §3):
+ * A-share bars aggregated from one day's ticks, END-labelled like Tushare `stk_mins` (docs/STORAGE.md, "Tables"):
  * the 09:30 bar holds the opening-auction print (every trade before 09:30:00), the bar labelled
  * HH:MM holds trades in [HH:MM − 1 min, HH:MM), the 11:30 bar also takes a trade stamped exactly
  * 11:30:00, and the 15:00 bar holds the closing-auction print at 15:00:00. 241 bars per day.

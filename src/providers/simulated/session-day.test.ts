@@ -255,7 +255,7 @@ describe('simulated session day', () => {
     );
   });
 
-  it('keeps every invariant with 5-level books and on the SPEC example days', () => {
+  it('keeps every invariant with 5-level books and on the README example days', () => {
     for (const symbol of [
       '000001.SZ',
       '000002.SZ',

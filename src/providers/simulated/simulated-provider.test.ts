@@ -89,7 +89,7 @@ describe('simulated provider', () => {
     expect(late.byDate.get('2026-12-31')).toEqual({});
   });
 
-  it('serves every data type for the SPEC example with source "simulated" and prevClose', async () => {
+  it('serves every data type for the README example with source "simulated" and prevClose', async () => {
     const p = provider();
     for (const [dataType, key, count] of [
       ['ticks', 'ticks', undefined],

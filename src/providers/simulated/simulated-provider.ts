@@ -45,7 +45,7 @@ const DATA_TYPES = [
 type SimulatedDataType = (typeof DATA_TYPES)[number];
 
 /**
- * The built-in deterministic A-share market (SPEC §4 "simulated"). Every row is a pure function of
+ * The built-in deterministic A-share market (README.md, "Providers"). Every row is a pure function of
  * (seed, symbol, trade date): the same in every run, whatever else is fetched and in what order.
  * Serves `ticks`, `bars_1m`, `bars_1d` and `order_book` for any A-share stock code of the covered
  * calendar years; other tickers are `PROVIDER_NOT_FOUND`. Each fetch passes the request gate

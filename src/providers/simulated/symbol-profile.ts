@@ -6,7 +6,7 @@ import { seededRandom } from './seeded-random.js';
 /** Boards the simulator trades (A-share stocks); ETFs, bonds and B-shares are not simulated. */
 export type StockBoard = Exclude<Board, 'other'>;
 
-/** Daily price-limit band per board, in percent of the previous close (providers.md §4). */
+/** Daily price-limit band per board, in percent of the previous close (docs/PROVIDERS.md, "A-share market facts"). */
 export const LIMIT_PERCENT: Readonly<Record<StockBoard, number>> = {
   sse_main: 10,
   szse_main: 10,

@@ -1,5 +1,5 @@
 /**
- * The explicit classification table of Tushare failures (providers.md §1.4). Tushare answers
+ * The explicit classification table of Tushare failures (docs/PROVIDERS.md, "Tushare Pro"). Tushare answers
  * business errors as HTTP 200 with a non-zero body `code` and a Chinese `msg`; the codes of rate
  * limits, unknown interfaces and parameter errors were never captured, so rules match the
  * message substrings that every known client relies on, and fall back to the code.

@@ -119,6 +119,14 @@ export function createTushareClient(options: TushareClientOptions): TushareClien
       });
       status = res.status;
       text = await res.text();
+      options.logger.debug('tushare answered', {
+        endpoint: q.api,
+        keyIndex,
+        status,
+        bytes: text.length,
+        ms: options.now() - sentAt,
+        ...(q.symbol === undefined ? {} : { symbol: q.symbol }),
+      });
     } catch (e) {
       throwIfAborted(q.signal);
       if (timeout.aborted)

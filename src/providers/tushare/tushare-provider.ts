@@ -1,5 +1,5 @@
 /**
- * The Tushare Pro provider (SPEC §4): universe from `stock_basic`, calendar from `trade_cal`,
+ * The Tushare Pro provider (README.md, "Providers"): universe from `stock_basic`, calendar from `trade_cal`,
  * 1-minute bars from `stk_mins`, daily bars from `daily` + `adj_factor`, best bid/ask from
  * `rt_k` (current session only). Rows arrive newest first and are sorted here; answers cut by a
  * row cap are split and refetched, never stored truncated.
@@ -24,7 +24,7 @@ import {
 /** The `providers.tushare` section of the resolved config. */
 export type TushareConfig = ResolvedConfig['providers']['tushare'];
 
-/** Rows one call returns at most, per interface (providers.md §1.7, §5). */
+/** Rows one call returns at most, per interface (docs/PROVIDERS.md, "Tushare Pro"). */
 export const TUSHARE_ROW_CAPS = {
   stock_basic: 6000,
   trade_cal: undefined,

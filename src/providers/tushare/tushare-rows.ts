@@ -1,7 +1,7 @@
 /**
- * Pure conversions from Tushare rows to tickpipe rows (SPEC §3): Shanghai wall-clock times to
+ * Pure conversions from Tushare rows to tickpipe rows (docs/STORAGE.md, "Tables"): Shanghai wall-clock times to
  * UTC epoch ms, `daily` lots (手) to shares and thousand CNY (千元) to CNY. `stk_mins` is already
- * in shares and CNY and already labelled by bar end (providers.md §1.7).
+ * in shares and CNY and already labelled by bar end (docs/PROVIDERS.md, "Tushare Pro").
  */
 import { shanghaiTime } from '../../domain/dates.js';
 import type { AdjFactor, Bar, BookSnapshot } from '../../domain/rows.js';

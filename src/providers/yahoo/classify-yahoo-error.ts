@@ -1,5 +1,5 @@
 /**
- * The Yahoo chart API's failure classification table (providers.md §2.3–2.4), decided by HTTP
+ * The Yahoo chart API's failure classification table (docs/PROVIDERS.md, "Yahoo Finance chart API"), decided by HTTP
  * status and the JSON error envelope `{"chart":{"result":null,"error":{code,description}}}`:
  *
  * | Answer                                   | Code                    | Retry                          |

@@ -2,7 +2,7 @@
  * Parses a 200 answer of the chart endpoint into start-labelled rows, keeping Yahoo's `null`s.
  * Anything that is not the documented shape (empty body, an HTML outage page, truncated JSON,
  * misaligned arrays) is `PROVIDER_BAD_RESPONSE`, retryable: Yahoo serves such bodies transiently
- * (providers.md §2.3). An envelope with `chart.error` set is returned for the caller to classify.
+ * (docs/PROVIDERS.md, "Yahoo Finance chart API"). An envelope with `chart.error` set is returned for the caller to classify.
  */
 import { IngestError } from '../../errors.js';
 

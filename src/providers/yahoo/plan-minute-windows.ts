@@ -4,7 +4,7 @@ import { YAHOO_1M_MAX_WINDOW_DAYS } from './classify-yahoo-error.js';
 /**
  * Splits ascending trade dates into request windows that each cover at most `maxWindowDays`
  * calendar days (first date's midnight to the day after the last date), keeping order. Yahoo
- * serves 1-minute bars at most 7 days per request (providers.md §2.3).
+ * serves 1-minute bars at most 7 days per request (docs/PROVIDERS.md, "Yahoo Finance chart API").
  */
 export function planMinuteWindows(
   tradeDates: readonly string[],

@@ -1,6 +1,6 @@
 /**
  * A thin HTTP client of `GET {base_url}/v8/finance/chart/{symbol}`: one paced request, one
- * timeout, one classified outcome. The chart endpoint needs no cookie or crumb (providers.md §2.1,
+ * timeout, one classified outcome. The chart endpoint needs no cookie or crumb (docs/PROVIDERS.md, "Yahoo Finance chart API",
  * §2.5); a browser-like User-Agent avoids the 429s Yahoo gives "robot-looking" clients (§2.4).
  */
 import { IngestError } from '../../errors.js';

@@ -6,7 +6,7 @@
  * cookie/crumb bootstrap (the chart endpoint needs none) and Node 22 deprecation warnings get in
  * the way of pointing it at a local emulator and classifying failures ourselves.
  *
- * Conventions (SPEC §3):
+ * Conventions (docs/STORAGE.md, "Tables"):
  * - Yahoo stamps bars at their START; 1-minute bars are stored END-labelled (`ts` = start + 60 s),
  *   so Yahoo's 09:30 bar becomes 09:31 like a Chinese vendor's.
  * - Daily bars: `ts` = the session close of the trade date (15:00 Asia/Shanghai for A-shares; for

@@ -1,6 +1,6 @@
 /**
  * Ticker ↔ Yahoo symbol mapping and the market facts the provider needs per symbol
- * (providers.md §2.6): Shanghai `.SH` is `.SS` on Yahoo, Shenzhen `.SZ` stays, Beijing `.BJ` is
+ * (docs/PROVIDERS.md, "Yahoo Finance chart API"): Shanghai `.SH` is `.SS` on Yahoo, Shenzhen `.SZ` stays, Beijing `.BJ` is
  * not listed by Yahoo, other markets pass through as plain tickers.
  */
 import { IngestError } from '../../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Columnar appends through DuckDB's DataChunk appender (infra.md §3: ~520k rows/s, against 78k
+ * Columnar appends through DuckDB's DataChunk appender (measured, docs/STORAGE.md "DuckDB": ~520k rows/s, against 78k
  * for row-by-row appends with list columns). Column order matches `duckdb-schema.ts`.
  *
  * (Measured: staging rows with dictionary-coded strings in a temp table and decoding them with one

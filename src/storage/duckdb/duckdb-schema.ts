@@ -1,5 +1,5 @@
 /**
- * DuckDB tables of SPEC §3 (the same names and columns as ClickHouse). Times are `TIMESTAMP`
+ * DuckDB tables of docs/STORAGE.md, "Tables" (the same names and columns as ClickHouse). Times are `TIMESTAMP`
  * holding UTC instants (microsecond storage, written at millisecond precision); `trade_date` is
  * the exchange-local `DATE`. Data tables have no primary key: identity is kept by replacing each
  * unit's slice in one transaction (see `unit-scope.ts`), which keeps appends at full speed. The

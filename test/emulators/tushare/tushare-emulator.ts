@@ -1,5 +1,5 @@
 /**
- * An in-process emulator of the Tushare Pro HTTP API (../shared/providers.md §1 and §5) on
+ * An in-process emulator of the Tushare Pro HTTP API (docs/PROVIDERS.md, "Tushare Pro") on
  * 127.0.0.1: the real envelope, error codes and messages, per-token permissions and per-API
  * rate limits over an injectable clock, row caps, `fields`/`limit`/`offset`, newest-first rows
  * and fault injection. Data comes from {@link createTushareMarket}; `state.market` is the ground
@@ -14,7 +14,7 @@ import { createTushareMarket, type TushareMarket, type TushareMarketOptions } fr
 export const EMULATED_APIS = ['stock_basic', 'trade_cal', 'daily', 'adj_factor', 'stk_mins', 'rt_k'] as const;
 export type EmulatedApi = (typeof EMULATED_APIS)[number];
 
-/** Row caps per call (providers.md §5). */
+/** Row caps per call (docs/PROVIDERS.md, "Tushare Pro"). */
 export const DEFAULT_ROW_CAPS: Readonly<Record<EmulatedApi, number | undefined>> = {
   stock_basic: 6000,
   trade_cal: undefined,
@@ -108,7 +108,7 @@ export interface TushareEmulator {
 }
 
 const DOC_LINK = '权限的具体详情访问：https://tushare.pro/document/1?doc_id=108。';
-/** Codes the emulator uses where the real ones were never captured (providers.md §6). */
+/** Codes the emulator uses where the real ones were never captured (docs/PROVIDERS.md, "Tushare Pro"). */
 export const EMULATOR_CODES = {
   ok: 0,
   badToken: 40101,
@@ -581,7 +581,7 @@ const STOCK_BASIC_EXAMPLE = {
   act_ent_type: 0,
 };
 
-/** `fields` may be a comma-separated string or an array (providers.md §1.2). */
+/** `fields` may be a comma-separated string or an array (docs/PROVIDERS.md, "Tushare Pro"). */
 function parseFields(fields: unknown): string[] {
   if (Array.isArray(fields))
     return fields.filter((f): f is string => typeof f === 'string').map((f) => f.trim());

@@ -4,7 +4,7 @@
  * Bars are what a start-labelled Yahoo would serve: `start` is the bar's first second (epoch
  * seconds). A-share sessions 09:30–11:30 and 13:00–15:00 Asia/Shanghai give 240 one-minute bars
  * stamped 09:30..11:29 and 13:00..14:59 (no 09:25 auction bar and no zero-length 11:30/15:00 bars:
- * Yahoo's real A-share intraday layout was not captured, see providers.md §2.2). US sessions
+ * Yahoo's real A-share intraday layout was not captured, see docs/PROVIDERS.md, "Yahoo Finance chart API"). US sessions
  * 09:30–16:00 America/New_York give 390 bars, DST-aware. Every day has at least one all-`null`
  * minute (Yahoo's gaps). Daily bars aggregate the day's non-null minutes and are stamped at the
  * session open (09:30 local), as Yahoo stamps completed daily bars.

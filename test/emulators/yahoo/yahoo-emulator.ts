@@ -1,7 +1,7 @@
 /**
  * An in-process emulator of the Yahoo Finance chart API v8 (`GET /v8/finance/chart/{symbol}`),
  * reached by the provider through `base_url` exactly as production reaches query2.finance.yahoo.com.
- * Wire facts follow providers.md §2: JSON shape and `meta` fields, start-labelled `timestamp`s,
+ * Wire facts follow docs/PROVIDERS.md, "Yahoo Finance chart API": JSON shape and `meta` fields, start-labelled `timestamp`s,
  * `null` gaps, `adjclose` for daily bars only, an empty window without `timestamp` and with
  * `quote: [{}]`, the 404/400/422 error envelopes, and plain-text 429 `Edge: Too Many Requests`.
  *

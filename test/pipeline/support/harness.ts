@@ -149,7 +149,7 @@ export async function runOnce(
   return pipeline.run(runOptions(loaded, options), quietSignals());
 }
 
-/** Identity columns of each data table (SPEC §3). */
+/** Identity columns of each data table (docs/STORAGE.md, "Tables"). */
 export const IDENTITY: Readonly<Record<string, readonly string[]>> = {
   ticks: ['symbol', 'ts', 'seq', 'source'],
   bars: ['symbol', 'interval', 'ts', 'source'],
