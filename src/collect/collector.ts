@@ -22,7 +22,7 @@ import type { RequestGate } from '../limits/request-gate.js';
 import { classifyFailure } from '../limits/retry-policy.js';
 import type { Store } from '../storage/store.js';
 import { liveBatchSize, type LiveBatch, type LiveStore } from '../storage/live-store.js';
-import type { QuoteSource, QuoteTarget } from './quote-source.js';
+import type { QuoteSource, QuoteTarget } from '../providers/quote-source.js';
 import { createSnapshotTracker, type SnapshotTracker } from './snapshot-tracker.js';
 import { currentOrNextWindow, type CollectWindow } from './trading-sessions.js';
 

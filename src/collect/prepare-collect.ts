@@ -17,7 +17,7 @@ import type { ProviderDeps } from '../providers/provider.js';
 import { createTushareRealtime } from '../providers/tushare/tushare-realtime.js';
 import { createYahooQuote } from '../providers/yahoo/yahoo-quote.js';
 import { fitInterval, type FittedInterval } from './fit-interval.js';
-import type { QuoteSource, QuoteTarget } from './quote-source.js';
+import type { QuoteSource, QuoteTarget } from '../providers/quote-source.js';
 
 /** Providers with real-time quotes. */
 export const COLLECT_PROVIDERS = ['tushare', 'yahoo'] as const;

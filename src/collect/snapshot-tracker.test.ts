@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shanghaiTime } from '../domain/dates.js';
-import type { RealtimeQuote } from './quote-source.js';
+import type { RealtimeQuote } from '../providers/quote-source.js';
 import { createSnapshotTracker } from './snapshot-tracker.js';
 
 const DAY = '2025-06-17';

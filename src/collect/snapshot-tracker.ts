@@ -18,7 +18,7 @@
 import type { BookSnapshot, Side, Tick } from '../domain/rows.js';
 import type { Ticker } from '../domain/ticker.js';
 import type { CoverageRow, LiveLastState, LiveQuoteRow } from '../storage/live-store.js';
-import type { RealtimeQuote } from './quote-source.js';
+import type { RealtimeQuote } from '../providers/quote-source.js';
 
 /** Gaps longer than this many intervals are recorded. */
 export const GAP_INTERVALS = 3;

@@ -128,7 +128,8 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
     const jobProviders = new Map([...names].map((n) => [n, providerFor(n)]));
     // No provider quota is spent while the store cannot take the rows (the job waits, then BullMQ retries it).
     const storeDown = await waitForStore(deps.store, signal);
-    if (storeDown !== undefined) throw new IngestError(storeDown.code, storeDown.message, { retryable: true });
+    if (storeDown !== undefined)
+      throw new IngestError(storeDown.code, storeDown.message, { retryable: true });
     const token = await issueFenceToken(deps.redis, `tickpipe:${config.distributed.queue}:fence`);
     const shared: SharedEvent[] = [];
     const emit = (e: PipelineEvent) => {

@@ -9,7 +9,7 @@
 import type { ResolvedConfig } from '../../config/schema.js';
 import { parseTicker } from '../../domain/ticker.js';
 import type { ProviderDeps } from '../provider.js';
-import type { QuoteSource, QuoteTarget, RealtimeQuote } from '../../collect/quote-source.js';
+import type { QuoteSource, QuoteTarget, RealtimeQuote } from '../quote-source.js';
 import { createTushareClient } from './tushare-client.js';
 import { TUSHARE_ROW_CAPS } from './tushare-provider.js';
 import { parseTushareTime, TUSHARE_SOURCE } from './tushare-rows.js';

@@ -13,7 +13,7 @@ import { shanghaiDate } from '../../domain/dates.js';
 import type { Ticker } from '../../domain/ticker.js';
 import { IngestError } from '../../errors.js';
 import type { ResolvedConfig } from '../../config/schema.js';
-import type { QuoteSource, RealtimeQuote } from '../../collect/quote-source.js';
+import type { QuoteSource, RealtimeQuote } from '../quote-source.js';
 import type { ProviderDeps } from '../provider.js';
 import { parseRetryAfterMs, DEFAULT_RATE_LIMIT_WAIT_MS } from './classify-yahoo-error.js';
 import { YAHOO_USER_AGENT } from './yahoo-chart-client.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '../../limits/clock.js';
+import { createFakeClock } from '../../../test/support/fake-clock.js';
 import { silentLogger } from '../../limits/logger.js';
 import type { StoreAvailabilityChange } from '../store-availability.js';
 import type { ClickHouseClientPort } from './client-port.js';

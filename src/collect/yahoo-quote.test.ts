@@ -3,16 +3,16 @@ import {
   quoteOf,
   startYahooEmulator,
   type YahooEmulator,
-} from '../../../test/emulators/yahoo/yahoo-emulator.js';
-import { createVirtualClock } from '../../../test/support/virtual-clock.js';
-import { configSchema } from '../../config/schema.js';
-import { shanghaiTime } from '../../domain/dates.js';
-import { computeFactors } from '../../factors/compute-factors.js';
-import { unlimitedGate } from '../../limits/request-gate.js';
-import { silentLogger } from '../../limits/logger.js';
-import { createMemoryStore } from '../../storage/memory/memory-store.js';
-import { createCollector } from '../../collect/collector.js';
-import { createYahooQuote, YAHOO_QUOTE_BATCH } from './yahoo-quote.js';
+} from '../../test/emulators/yahoo/yahoo-emulator.js';
+import { createVirtualClock } from '../../test/support/virtual-clock.js';
+import { configSchema } from '../config/schema.js';
+import { shanghaiTime } from '../domain/dates.js';
+import { computeFactors } from '../factors/compute-factors.js';
+import { unlimitedGate } from '../limits/request-gate.js';
+import { silentLogger } from '../limits/logger.js';
+import { createMemoryStore } from '../storage/memory/memory-store.js';
+import { createCollector } from './collector.js';
+import { createYahooQuote, YAHOO_QUOTE_BATCH } from '../providers/yahoo/yahoo-quote.js';
 
 const DAY = '2025-06-17';
 let emu: YahooEmulator | undefined;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeStore } from '../storage/create-store.js';
-import { loadConfig } from './load-config.js';
+import { describeStore } from './create-store.js';
+import { loadConfig } from '../config/load-config.js';
 
 let dir: string;
 beforeEach(() => {
