@@ -12,6 +12,7 @@ import { benchCommand } from './commands/bench-command.js';
 import { factorsCommand } from './commands/factors-command.js';
 import { providersCommand } from './commands/providers-command.js';
 import { queryCommand } from './commands/query-command.js';
+import { reportCommand } from './commands/report-command.js';
 import { retryFailedCommand } from './commands/retry-failed-command.js';
 import { runCommand } from './commands/run-command.js';
 import { statusCommand } from './commands/status-command.js';
@@ -79,8 +80,13 @@ Examples:
           'json',
         ]),
       )
-      .addOption(
-        new Option('--grace-ms <ms>', 'after Ctrl-C, how long in-flight units may finish').hideHelp(),
+      .option('--grace-ms <ms>', 'after Ctrl-C, how long in-flight units may finish, ms (default 10000)')
+      .option('--report-dir <dir>', 'where RUN_ID.json and RUN_ID.html go (default: reports.dir, ./reports)')
+      .option('--no-report', 'do not write the run report')
+      .option('--keep-events', 'also keep every event in RUN_ID.events.ndjson next to the report')
+      .option(
+        '--metrics-port <port>',
+        'serve Prometheus metrics on http://127.0.0.1:PORT/metrics during the run',
       )
       .addHelpText(
         'after',
@@ -146,6 +152,18 @@ Examples:
         '\nExamples:\n  tickpipe retry-failed\n  tickpipe retry-failed 20250605T013000Z-1a2b --workers 4',
       ),
   ).action(async (runId: string | undefined, flags) => set(await retryFailedCommand(runId, flags, io)));
+
+  commonOptions(
+    program
+      .command('report')
+      .description('Write RUN_ID.json and RUN_ID.html again from the ledger (and the kept events file).')
+      .argument('<run_id>', 'run id from the run output or tickpipe status')
+      .option('--report-dir <dir>', 'reports directory (default: reports.dir, ./reports)')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  tickpipe report 20250605T013000Z-1a2b\n  tickpipe report 20250605T013000Z-1a2b --report-dir /srv/reports',
+      ),
+  ).action(async (runId: string, flags) => set(await reportCommand(runId, flags, io)));
 
   commonOptions(
     program

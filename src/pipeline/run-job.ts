@@ -323,6 +323,7 @@ async function withRetry<T>(
       await breaker?.beforeRequest(signal);
       deps.countRequest?.(provider.name);
       const result = await call();
+      emitAnswered(deps, provider.name, dataType, 'ok', started);
       breaker?.onSuccess();
       deps.concurrency?.onSuccess(deps.clock.now() - started);
       return { ok: true, result, attempts };
@@ -331,6 +332,7 @@ async function withRetry<T>(
       if (error.code === 'ABORTED' || signal.aborted)
         throw new IngestError('ABORTED', 'aborted', { cause: e });
       const failureClass = classifyFailure(error);
+      if (error.context.circuitOpen !== true) emitAnswered(deps, provider.name, dataType, failureClass, started);
       const ctx = error.context;
       if (ctx.circuitOpen !== true) breaker?.onFailure(failureClass);
       const keyIndex = typeof ctx.keyIndex === 'number' ? ctx.keyIndex : undefined;
@@ -381,6 +383,16 @@ async function withRetry<T>(
       await deps.clock.sleep(decision.delayMs, signal);
     }
   }
+}
+
+function emitAnswered(
+  deps: JobDeps,
+  provider: string,
+  dataType: ConcreteDataType,
+  outcome: string,
+  startedMs: number,
+): void {
+  deps.emit({ type: 'provider:answered', provider, dataType, outcome, latencyMs: deps.clock.now() - startedMs });
 }
 
 function emitRetry(
