@@ -308,12 +308,19 @@ export function buildGrid(
     row[j] = worseStatus(row[j] ?? null, status);
     if (detail && status !== 'ok' && status !== 'empty') {
       const k = `${symbol}|${day}`;
-      const prev = details[k];
-      if (!prev || prev.split('\n').length < 6) details[k] = prev ? `${prev}\n${detail}` : detail;
+      lines.set(k, [...(lines.get(k) ?? []), detail]);
     }
   };
+  const lines = new Map<string, string[]>();
   for (const u of outcomes)
     put(u.symbol, u.day, u.status, u.label ? `${u.label}: ${u.message ?? u.status}` : u.message);
   for (const p of pending) put(p.symbol, p.day, 'pending', 'started, not finished');
+  // Sorted, so the same outcomes give the same report whatever order they arrived in.
+  for (const [k, list] of lines) {
+    const sorted = [...new Set(list)].sort();
+    details[k] = [...sorted.slice(0, 6), ...(sorted.length > 6 ? [`… ${sorted.length - 6} more`] : [])].join(
+      '\n',
+    );
+  }
   return { symbols, days, cells, details };
 }

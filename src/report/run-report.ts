@@ -178,6 +178,8 @@ export function groupFailures(
     g.symbols.add(f.symbol);
     const r = g.reasons.get(f.message) ?? { units: 0, example: f.unit };
     r.units++;
+    // The smallest label, so the report does not depend on the order outcomes arrived in.
+    if (f.unit < r.example) r.example = f.unit;
     g.reasons.set(f.message, r);
     byClass.set(f.failureClass, g);
   }
@@ -188,7 +190,7 @@ export function groupFailures(
       symbols: g.symbols.size,
       reasons: [...g.reasons]
         .map(([message, r]) => ({ message, units: r.units, example: r.example }))
-        .sort((a, b) => b.units - a.units),
+        .sort((a, b) => b.units - a.units || a.message.localeCompare(b.message)),
     }))
-    .sort((a, b) => b.units - a.units);
+    .sort((a, b) => b.units - a.units || a.failureClass.localeCompare(b.failureClass));
 }
