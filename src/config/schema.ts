@@ -167,7 +167,9 @@ const reports = z
     keep_events: z
       .boolean()
       .default(false)
-      .describe('Also keep RUN_ID.events.ndjson (every event), so `tickpipe report` can rebuild request charts.'),
+      .describe(
+        'Also keep RUN_ID.events.ndjson (every event), so `tickpipe report` can rebuild request charts.',
+      ),
   })
   .prefault({})
   .describe('Run reports (README.md "Run report").');

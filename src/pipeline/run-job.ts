@@ -332,7 +332,8 @@ async function withRetry<T>(
       if (error.code === 'ABORTED' || signal.aborted)
         throw new IngestError('ABORTED', 'aborted', { cause: e });
       const failureClass = classifyFailure(error);
-      if (error.context.circuitOpen !== true) emitAnswered(deps, provider.name, dataType, failureClass, started);
+      if (error.context.circuitOpen !== true)
+        emitAnswered(deps, provider.name, dataType, failureClass, started);
       const ctx = error.context;
       if (ctx.circuitOpen !== true) breaker?.onFailure(failureClass);
       const keyIndex = typeof ctx.keyIndex === 'number' ? ctx.keyIndex : undefined;
@@ -392,7 +393,13 @@ function emitAnswered(
   outcome: string,
   startedMs: number,
 ): void {
-  deps.emit({ type: 'provider:answered', provider, dataType, outcome, latencyMs: deps.clock.now() - startedMs });
+  deps.emit({
+    type: 'provider:answered',
+    provider,
+    dataType,
+    outcome,
+    latencyMs: deps.clock.now() - startedMs,
+  });
 }
 
 function emitRetry(
