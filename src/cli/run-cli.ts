@@ -107,6 +107,7 @@ Examples:
       .addOption(
         new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
       )
+      .option('--max-col-width <n>', 'table format: cut cells wider than n columns (default: never cut)')
       .addHelpText(
         'after',
         `
