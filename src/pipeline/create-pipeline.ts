@@ -24,6 +24,7 @@ import type { Clock } from '../limits/clock.js';
 import { createRateLimitGate } from '../limits/rate-limit-gate.js';
 import { classifyFailure, decideRetry } from '../limits/retry-policy.js';
 import { runPool } from './schedule/worker-pool.js';
+import { findUnknownSymbols, tradingDaysOrUnknown } from './check-symbols.js';
 
 /** Injected dependencies of a pipeline (tests swap each). */
 export interface PipelineDeps {
@@ -65,6 +66,8 @@ export interface PreparedRun {
   providers: Map<string, Provider>;
   tradingDays: Map<Ticker, readonly string[]>;
   warnings: string[];
+  /** Explicit symbols no provider knows: their units fail alone with this error (class not_found). */
+  unknownSymbols?: ReadonlyMap<Ticker, ErrorData>;
   /** Estimated provider calls and the minimum duration under the rate limits, per provider. */
   estimate: Array<{
     provider: string;
@@ -219,6 +222,18 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
     } else {
       symbols = [...options.symbols];
     }
+    const redact = (text: string) => loaded.redactor.redact(text);
+    // Explicit symbols no provider knows fail alone (not_found); the others go on.
+    const unknownSymbols =
+      options.symbols === 'ALL'
+        ? new Map<Ticker, ErrorData>()
+        : await findUnknownSymbols({
+            symbols,
+            providers: [...providers.values()],
+            signal,
+            call: (p, fn) => planningCall(p, signal, fn),
+            redact,
+          });
 
     // Trading days per market: one calendar for A-shares, per symbol elsewhere.
     const tradingDays = new Map<Ticker, readonly string[]>();
@@ -227,10 +242,17 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       const market = isAShare(symbol) ? 'cn' : symbol;
       let days = byMarket.get(market);
       if (!days) {
-        days = await planningCall(primary, signal, () =>
-          primary.tradingDays({ range: options.range, ...(market === 'cn' ? {} : { symbol }), signal }),
-        );
-        byMarket.set(market, days);
+        days = await tradingDaysOrUnknown({
+          symbol,
+          range: options.range,
+          unknown: unknownSymbols,
+          redact,
+          fetch: () =>
+            planningCall(primary, signal, () =>
+              primary.tradingDays({ range: options.range, ...(market === 'cn' ? {} : { symbol }), signal }),
+            ),
+        });
+        if (!unknownSymbols.has(symbol)) byMarket.set(market, days);
       }
       tradingDays.set(symbol, days);
     }
@@ -264,6 +286,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       tradingDays,
       warnings: [...loaded.warnings, ...warnings],
       estimate,
+      unknownSymbols,
     };
   }
 
@@ -381,7 +404,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       workers: options.workers,
     });
 
-    const quarantine = new Map<string, ErrorData>();
+    const quarantine = new Map<string, ErrorData>(prepared.unknownSymbols ?? []);
     let next = 0;
     let inFlight = 0;
     let fatal: unknown;

@@ -176,6 +176,12 @@ async function runMarketJob(provider: Provider, job: Job, deps: JobDeps, signal:
   } else {
     const writable: Writable[] = [];
     for (const unit of job.units) {
+      const unknown = deps.quarantine?.get(unit.symbol);
+      if (unknown) {
+        // Not in the market answer because the provider does not know it: not "no trades".
+        await recordFailures([unit], unknown, 0, deps, signal);
+        continue;
+      }
       const rows = outcome.result.get(unit.symbol) ?? {};
       try {
         validateRows({ rows, dataType, symbol: unit.symbol, tradeDate, source: provider.name });

@@ -276,6 +276,11 @@ function printDryRun(prepared: PreparedRun, loaded: LoadedConfig, say: (line: st
   const days = new Set([...prepared.tradingDays.values()].flat());
   say(`Dry run (nothing is written) — run ${prepared.runId}`);
   for (const w of prepared.warnings) say(`warning: ${w}`);
+  const unknown = [...(prepared.unknownSymbols ?? new Map()).values()];
+  if (unknown.length > 0) {
+    say(`Unknown symbols (their units will fail alone, class not_found): ${unknown.length}`);
+    for (const e of unknown.slice(0, 20)) say(`  ${e.message}`);
+  }
   say(`Store: ${describeStore(loaded.config)}`);
   const sorted = [...days].sort();
   const dayList = sorted.length <= 12 ? sorted.join(', ') : `${sorted[0]} … ${sorted[sorted.length - 1]}`;
