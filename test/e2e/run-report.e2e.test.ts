@@ -51,6 +51,7 @@ describe('run report', () => {
     const jsonPath = join(reportDir, `${runId}.json`);
     const htmlPath = join(reportDir, `${runId}.html`);
     expect(r.stdout).toContain(`Report: ${htmlPath}`);
+    expect(r.stdout.indexOf('Report: ')).toBeLessThan(r.stdout.indexOf('Data ingestion completed'));
     expect(existsSync(join(reportDir, `${runId}.events.ndjson`))).toBe(true);
 
     const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as RunReport;

@@ -216,9 +216,10 @@ export async function runCommand(
     }
     say(`Ingesting into ${describeStore(loaded.config)}`);
     const summary = await pipeline.run(options, { stop: stop.signal, abort: abort.signal });
-    printSummary(summary, say);
+    // The report line comes first: the completion line (and the failed symbols) end the output.
     const written = await observers?.finish();
     if (written) say(`Report: ${written.html} (data: ${written.json})`);
+    printSummary(summary, say);
     if (summary.interrupted) return EXIT.INTERRUPTED;
     return summary.symbolsOk === summary.symbolsTotal ? EXIT.OK : EXIT.PARTIAL;
   } catch (e) {
