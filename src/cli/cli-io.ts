@@ -9,6 +9,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Raw stdout stream writer for in-place redraws. */
   rawStdout?: { write(s: string): unknown; columns?: number };
+  /** Told about every config a command loads (the error printer redacts its secrets). */
+  onConfigLoaded?(loaded: { redactor: { redact(text: string): string; add(secret: string): void } }): void;
   /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
   onInterrupt?(handler: () => void): () => void;
 }

@@ -30,11 +30,13 @@ export function loadForCommand(
     }
     storage.backend = flags.storage;
   }
-  return loadConfig({
+  const loaded = loadConfig({
     ...(flags.providersConfig !== undefined ? { path: flags.providersConfig } : {}),
     env: io.env,
     overrides: { ...overrides, ...(Object.keys(storage).length > 0 ? { storage } : {}) },
   });
+  io.onConfigLoaded?.(loaded);
+  return loaded;
 }
 
 /** Opens and initialises the configured store. */

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { configJsonSchema } from '../config/schema.js';
 import { toIngestError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
+import { createErrorRedaction } from './error-redaction.js';
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js';
 import { benchCommand } from './commands/bench-command.js';
 import { factorsCommand } from './commands/factors-command.js';
@@ -31,7 +32,16 @@ function commonOptions(cmd: Command): Command {
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo, version = '0.1.0'): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], rawIo: CliIo, version = '0.1.0'): Promise<ExitCode> {
+  // Every error message printed below passes the secrets of the configs commands loaded.
+  const secrets = createErrorRedaction(rawIo.env);
+  const io: CliIo = {
+    ...rawIo,
+    onConfigLoaded: (loaded) => {
+      secrets.track(loaded.redactor);
+      rawIo.onConfigLoaded?.(loaded);
+    },
+  };
   let code: ExitCode = EXIT.OK;
   const set = (c: ExitCode) => {
     code = c;
@@ -228,9 +238,9 @@ Examples:
     const exit = exitCodeOf(err);
     if (exit === EXIT.INTERRUPTED) return exit;
     const label = exit === EXIT.USAGE ? 'error' : exit === EXIT.INTERNAL ? 'internal error' : 'failed';
-    io.stderr(`tickpipe: ${label}: ${err.message}`);
+    io.stderr(secrets.redact(`tickpipe: ${label}: ${err.message}`));
     if (exit === EXIT.INTERNAL && io.env.TICKPIPE_DEBUG && err.cause instanceof Error && err.cause.stack)
-      io.stderr(err.cause.stack);
+      io.stderr(secrets.redact(err.cause.stack));
     return exit;
   }
 }
