@@ -33,7 +33,12 @@ export function processIo(): CliIo {
     isTty: Boolean(process.stdout.isTTY),
     columns: process.stdout.columns,
     env: process.env,
-    rawStdout: { write, columns: process.stdout.columns },
+    rawStdout: {
+      write,
+      get columns() {
+        return process.stdout.columns;
+      },
+    },
     onInterrupt(handler) {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);

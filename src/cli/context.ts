@@ -63,7 +63,17 @@ export function reporterFor(io: CliIo, format: string | undefined, redact: (s: s
     case 'pretty':
       if (io.rawStdout && io.isTty) {
         const raw = io.rawStdout;
-        return createProgressReporter({ write: (s) => raw.write(redact(s)), columns: raw.columns ?? 120 });
+        return createProgressReporter(
+          {
+            write: (s) => raw.write(redact(s)),
+            // Read at each redraw, so the line follows terminal resizes.
+            get columns() {
+              return raw.columns ?? io.columns ?? 120;
+            },
+          },
+          // https://no-color.org: any non-empty NO_COLOR turns colour off.
+          { color: !io.env.NO_COLOR },
+        );
       }
       return createPlainReporter(out);
     default:

@@ -8,7 +8,7 @@ import type { Store } from '../storage/store.js';
 /** Wraps `store`; `observe` receives each write's duration and whether it succeeded. */
 export function instrumentStore(
   store: Store,
-  observe: (params: { store: string; durationMs: number; ok: boolean }) => void,
+  observe: (params: { store: string; durationMs: number; ok: boolean; error?: unknown }) => void,
   now: () => number = Date.now,
 ): Store {
   const write: Store['write'] = async (params) => {
@@ -17,7 +17,7 @@ export function instrumentStore(
       await store.write(params);
       observe({ store: store.kind, durationMs: now() - started, ok: true });
     } catch (e) {
-      observe({ store: store.kind, durationMs: now() - started, ok: false });
+      observe({ store: store.kind, durationMs: now() - started, ok: false, error: e });
       throw e;
     }
   };

@@ -13,6 +13,7 @@ import type { PipelineEvent, Reporter } from '../pipeline/events.js';
 import type { Store } from '../storage/store.js';
 import { instrumentGate } from './instrumented-gate.js';
 import { instrumentStore } from './instrumented-store.js';
+import type { ProgressReporter } from './progress-reporter.js';
 import { createPipelineMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
 import { createReportCollector } from './report-collector.js';
 import { redactValue, reportPaths, writeRunReport } from './write-report.js';
@@ -112,7 +113,22 @@ export async function createRunObservers(options: RunObserversOptions): Promise<
   return {
     reporter,
     wrapGate: (gate) => instrumentGate(gate, (e) => reporter.onEvent(e), now),
-    wrapStore: (store) => (metrics ? instrumentStore(store, metrics.observeStoreWrite, now) : store),
+    wrapStore: (store) =>
+      instrumentStore(
+        store,
+        (w) => {
+          metrics?.observeStoreWrite(w);
+          // The live line says when the store is in trouble (the pipeline retries the write).
+          const display = options.display as Partial<ProgressReporter>;
+          if (w.ok) display.setCondition?.('store', undefined);
+          else
+            display.setCondition?.(
+              'store',
+              redact(`${storeName(w.store)} write failed (${errorText(w.error)}), retrying`),
+            );
+        },
+        now,
+      ),
     ...(server ? { metricsUrl: server.url } : {}),
     finish() {
       finished ??= finishOnce();
@@ -134,9 +150,20 @@ export async function createRunObservers(options: RunObserversOptions): Promise<
         written = writeRunReport({ dir, report, redact });
       }
     } finally {
+      options.display.close?.();
       if (events) await new Promise<void>((resolve) => (events as WriteStream).end(resolve));
       await server?.close();
     }
     return written;
   }
+}
+
+function storeName(kind: string): string {
+  return kind === 'clickhouse' ? 'ClickHouse' : kind === 'duckdb' ? 'DuckDB' : kind;
+}
+
+function errorText(e: unknown): string {
+  const message = (e as { message?: unknown } | undefined)?.message;
+  const text = typeof message === 'string' ? message : String(e);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
