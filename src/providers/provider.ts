@@ -82,7 +82,10 @@ export interface Provider {
    * delisted and suspended listings included (a delisted name is known). Optional: a provider
    * that cannot list its universe leaves unknown symbols to fail at fetch time.
    */
-  checkSymbols?(params: { symbols: readonly Ticker[]; signal: AbortSignal }): Promise<Map<Ticker, IngestError>>;
+  checkSymbols?(params: {
+    symbols: readonly Ticker[];
+    signal: AbortSignal;
+  }): Promise<Map<Ticker, IngestError>>;
   /** Trading days within the range for the symbol's market (A-share calendar when `symbol` is omitted). */
   tradingDays(params: { range: DateRange; symbol?: Ticker; signal: AbortSignal }): Promise<string[]>;
   /** Fetches one unit. Throws an `IngestError` when the whole call failed. */
@@ -100,7 +103,6 @@ export interface Provider {
   /** Releases the provider's own resources. */
   close(): Promise<void>;
 }
-
 
 /** What every provider factory receives. */
 export interface ProviderDeps {
