@@ -49,6 +49,19 @@ describe('per-symbol isolation', () => {
     const foo = rows.filter((x) => x.symbol === 'FOO');
     expect(foo.length).toBeGreaterThan(0);
     expect(foo.every((x) => x.status === 'failed' && x.error_code === 'PROVIDER_NOT_FOUND')).toBe(true);
+
+    // `status --format json` is one JSON document on stdout (what `| jq` needs).
+    const status = await ws.run(['status', '--format', 'json', '--providers-config', ws.configPath]);
+    expect(status.code).toBe(0);
+    const doc = JSON.parse(status.stdout) as {
+      units: number;
+      failed: { total: number; units: Array<{ symbol: string; errorCode: string }> };
+    };
+    expect(doc.units).toBe(rows.length);
+    expect(doc.failed.total).toBe(foo.length);
+    expect(new Set(doc.failed.units.map((u) => `${u.symbol} ${u.errorCode}`))).toEqual(
+      new Set(['FOO PROVIDER_NOT_FOUND']),
+    );
   });
 
   it('tushare: an unlisted code fails not_found instead of being stored empty; a delisted code is known and its listed days ingested', async () => {
