@@ -11,8 +11,8 @@ export interface CliIo {
   rawStdout?: { write(s: string): unknown; columns?: number };
   /** Told about every config a command loads (the error printer redacts its secrets). */
   onConfigLoaded?(loaded: { redactor: { redact(text: string): string; add(secret: string): void } }): void;
-  /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
-  onInterrupt?(handler: () => void): () => void;
+  /** Subscribes to SIGINT/SIGTERM (the handler gets the signal's name); returns an unsubscribe function. */
+  onInterrupt?(handler: (signal?: string) => void): () => void;
 }
 
 /** The process's real IO. */

@@ -1,8 +1,8 @@
 /**
  * Loads `config/data_providers.yaml`: YAML → `${VAR}` interpolation → environment overrides →
  * schema (all issues at once, as key paths) → rules across keys → {@link LoadedConfig}.
- * Precedence: defaults < file < environment < flags (flags are applied by the CLI through
- * `overrides`).
+ * Precedence: defaults < file < environment < flags; the CLI hands every flag that sets a config
+ * key to `overrides`, so flags are merged here, once.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -41,7 +41,7 @@ export interface LoadConfigOptions {
   /** Config path; when omitted the default path is used if it exists, else built-in defaults. */
   path?: string;
   env?: Readonly<Record<string, string | undefined>>;
-  /** Deep-merged over file and environment (the CLI's flags). */
+  /** Deep-merged over file and environment: the CLI's flags, so they win (defaults < file < environment < flags). */
   overrides?: Record<string, unknown>;
 }
 
@@ -55,6 +55,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{
   { variable: 'TICKPIPE_DUCKDB_PATH', path: ['storage', 'duckdb', 'path'] },
   { variable: 'TICKPIPE_CLICKHOUSE_URL', path: ['storage', 'clickhouse', 'url'] },
   { variable: 'TICKPIPE_CLICKHOUSE_DATABASE', path: ['storage', 'clickhouse', 'database'] },
+  { variable: 'TICKPIPE_REDIS_URL', path: ['distributed', 'redis_url'] },
   {
     variable: 'TICKPIPE_WORKERS',
     path: ['ingestion', 'workers'],
@@ -93,6 +94,34 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     throw new IngestError('CONFIG_INVALID', `Config file not found: ${path}`);
   }
 
+  return resolveConfigDocument(raw, {
+    env,
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+    path: usedPath,
+    references,
+  });
+}
+
+/** Options of {@link resolveConfigDocument}. */
+export interface ResolveConfigOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Deep-merged over the document and environment (flags). */
+  overrides?: Record<string, unknown>;
+  /** Where the document came from, for messages (`undefined`: built-in defaults). */
+  path?: string | undefined;
+  /** `${VAR}` references protected while parsing YAML (internal to `loadConfig`). */
+  references?: string[];
+}
+
+/**
+ * Resolves a config document already in memory (what a YAML file parses to): `${VAR}`
+ * interpolation → environment overrides → `overrides` → schema → rules. Tests and benchmarks use
+ * it to build a config without writing a file.
+ */
+export function resolveConfigDocument(raw: unknown, options: ResolveConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const usedPath = options.path;
+  const references = options.references ?? [];
   const { value: interpolated, uses } = interpolateEnv(raw, env, references);
   let merged = interpolated as Record<string, unknown>;
   for (const o of ENV_OVERRIDES) {
@@ -116,7 +145,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const redactor = createRedactor(collectSecrets(config));
   const warnings: string[] = [];
   const providers = providerStatuses(config, uses, warnings);
-  const ruleIssues = checkRules(config);
+  const ruleIssues = checkRules(config, options.overrides ?? {});
   if (ruleIssues.length > 0) {
     throw new IngestError(
       'CONFIG_INVALID',
@@ -191,9 +220,21 @@ function secretCandidates(
 
 function collectSecrets(config: ResolvedConfig): string[] {
   const t = config.providers.tushare;
-  return [...(t.token ? [t.token] : []), ...(t.tokens ?? []), config.storage.clickhouse.password].filter(
-    (s) => s.length > 0,
-  );
+  return [
+    ...(t.token ? [t.token] : []),
+    ...(t.tokens ?? []),
+    config.storage.clickhouse.password,
+    redisUrlPassword(config.distributed.redis_url),
+  ].filter((s) => s.length > 0);
+}
+
+/** The password inside a `redis://user:password@host` URL ('' when none). */
+function redisUrlPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
 }
 
 /** The non-empty Tushare tokens of a config, in rotation order. */
@@ -230,9 +271,18 @@ function providerStatuses(
   return out;
 }
 
-function checkRules(config: ResolvedConfig): string[] {
+function checkRules(config: ResolvedConfig, overrides: Record<string, unknown>): string[] {
   const issues: string[] = [];
-  if (config.ingestion.workers !== 'auto' && config.ingestion.workers > config.ingestion.max_workers) {
+  // A worker count given as a flag is taken as asked (max_workers bounds workers: auto only);
+  // in the file or the environment, above max_workers is a mistake.
+  const workersFlag =
+    isPlainObject(overrides.ingestion) &&
+    (overrides.ingestion as Record<string, unknown>).workers !== undefined;
+  if (
+    !workersFlag &&
+    config.ingestion.workers !== 'auto' &&
+    config.ingestion.workers > config.ingestion.max_workers
+  ) {
     issues.push(
       `ingestion.workers: expected at most ingestion.max_workers (${config.ingestion.max_workers}), found ${config.ingestion.workers}`,
     );

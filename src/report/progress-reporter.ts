@@ -198,6 +198,15 @@ export function createProgressReporter(
           if (e.state === 'open') print(describeEvent(e) ?? '');
           else draw(true);
           return;
+        case 'store:waiting':
+          conditions.set('store', `waiting for ${e.store}: ${e.reason}`);
+          print(describeEvent(e) ?? '');
+          return;
+        case 'store:recovered':
+        case 'store:unavailable':
+          conditions.delete('store');
+          print(describeEvent(e) ?? '');
+          return;
         case 'run:finished':
           stop();
           waits.clear();

@@ -4,6 +4,8 @@
  * symbol-days of the A-share calendar.
  */
 import type { RequestedDataType } from '../../domain/data-type.js';
+import { coverageTables } from '../../collect/coverage-status.js';
+import { distributedRunLines } from '../../distributed/run-status.js';
 import { IngestError } from '../../errors.js';
 import { parseDateRange } from '../../domain/dates.js';
 import { tradingDaysBetween } from '../../domain/calendar.js';
@@ -97,7 +99,9 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
       io.stdout(loaded.redactor.redact(JSON.stringify(doc, null, 2)));
       return EXIT.OK;
     }
-    printStatus(doc, format, (text) => io.stdout(loaded.redactor.redact(text)));
+    // A run enqueued for distributed workers: its queue progress too (nothing without Redis).
+    const queueLines = flags.run && format === 'table' ? await distributedRunLines(loaded, flags.run) : [];
+    printStatus(doc, format, (text) => io.stdout(loaded.redactor.redact(text)), queueLines);
     return EXIT.OK;
   } finally {
     await store.close();
@@ -193,8 +197,14 @@ export function statusDocument(params: {
 }
 
 /** Prints the document as tables (or CSV blocks) with prose headings, as before. */
-function printStatus(doc: StatusDocument, format: string, out: (text: string) => void): void {
+function printStatus(
+  doc: StatusDocument,
+  format: string,
+  out: (text: string) => void,
+  queueLines: readonly string[] = [],
+): void {
   out(`Ledger: ${doc.units} unit(s)${doc.runId ? ` of run ${doc.runId}` : ''}`);
+  for (const l of queueLines) out(l);
   out(
     renderResult(
       {
