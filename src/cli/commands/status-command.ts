@@ -16,6 +16,7 @@ import type { CliIo } from '../cli-io.js';
 import { loadForCommand, openStore, type CommonFlags } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { renderResult } from '../render-table.js';
+import type { QueryResult } from '../../storage/store.js';
 import { assertStoreExists } from './query-command.js';
 import { parseDataTypes } from './run-command.js';
 
@@ -94,6 +95,21 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
           }
         : {}),
     });
+    const coverage = await coverageTables(
+      store,
+      {
+        ...(flags.provider ? { source: flags.provider } : {}),
+        ...(symbols ? { symbols } : {}),
+        ...(range ? { startDate: range.start, endDate: range.end } : {}),
+      },
+      loaded.config,
+    );
+    if (coverage) {
+      doc.liveCoverage = {
+        summary: rowObjects(coverage.summary),
+        symbols: coverage.symbols ? rowObjects(coverage.symbols) : null,
+      };
+    }
     if (format === 'json') {
       // One JSON document on stdout, for `| jq`; nothing else goes there.
       io.stdout(loaded.redactor.redact(JSON.stringify(doc, null, 2)));
@@ -101,7 +117,11 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
     }
     // A run enqueued for distributed workers: its queue progress too (nothing without Redis).
     const queueLines = flags.run && format === 'table' ? await distributedRunLines(loaded, flags.run) : [];
-    printStatus(doc, format, (text) => io.stdout(loaded.redactor.redact(text)), queueLines);
+    const out = (text: string) => io.stdout(loaded.redactor.redact(text));
+    printStatus(doc, format, out, queueLines);
+    if (coverage)
+      out(`\nLive collection coverage (tickpipe collect):\n${renderResult(coverage.summary, format)}`);
+    if (coverage?.symbols) out(renderResult(coverage.symbols, format));
     return EXIT.OK;
   } finally {
     await store.close();
@@ -132,6 +152,12 @@ export interface StatusDocument {
   };
   /** Symbol-days without an ok/empty unit (with --symbols and dates; A-share calendar). */
   missing: { total: number; cells: Array<{ symbol: string; tradeDate: string; dataType: string }> } | null;
+  /** Live collection coverage (`tickpipe collect`), when the store has live tables. */
+  liveCoverage?: { summary: Array<Record<string, unknown>>; symbols: Array<Record<string, unknown>> | null };
+}
+
+function rowObjects(result: QueryResult): Array<Record<string, unknown>> {
+  return result.rows.map((r) => Object.fromEntries(result.columns.map((c, i) => [c, r[i] ?? null])));
 }
 
 /** Builds the status document from ledger entries (pure). */
