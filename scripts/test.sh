@@ -16,6 +16,12 @@ if ! node -e "require.resolve('chdb/connection')" >/dev/null 2>&1; then
   npm install --no-save --ignore-scripts --no-audit --no-fund chdb@3.4.0 >/dev/null
 fi
 
+# The run-report test opens the HTML report in Debian's headless Chromium (driven by
+# playwright-core, no bundled browser); it fails, never skips, without it.
+if [ -z "${TICKPIPE_TEST_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
+fi
+
 BASE=""
 CLUSTER_BASE=""
 cleanup() {

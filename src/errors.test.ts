@@ -46,10 +46,6 @@ describe('isIngestError', () => {
     expect(isIngestError('USAGE')).toBe(false);
   });
 
-  // BUG: errors.ts isIngestError uses `code in ERROR_CODES`, which also matches inherited
-  // Object.prototype keys, so `{ code: 'toString', retryable: true }` is taken for an
-  // IngestError (and toIngestError then builds an IngestError with code 'toString', which
-  // exitCodeOf maps to `undefined`). Expected false; fix with Object.hasOwn(ERROR_CODES, code).
   it('rejects codes inherited from Object.prototype', () => {
     expect(isIngestError({ code: 'toString', message: 'm', retryable: true })).toBe(false);
     expect(isIngestError({ code: 'constructor', message: 'm', retryable: false })).toBe(false);

@@ -9,6 +9,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Raw stdout stream writer for in-place redraws. */
   rawStdout?: { write(s: string): unknown; columns?: number };
+  /** Told about every config a command loads (the error printer redacts its secrets). */
+  onConfigLoaded?(loaded: { redactor: { redact(text: string): string; add(secret: string): void } }): void;
   /** Subscribes to SIGINT/SIGTERM (the handler gets the signal's name); returns an unsubscribe function. */
   onInterrupt?(handler: (signal?: string) => void): () => void;
 }
@@ -31,7 +33,12 @@ export function processIo(): CliIo {
     isTty: Boolean(process.stdout.isTTY),
     columns: process.stdout.columns,
     env: process.env,
-    rawStdout: { write, columns: process.stdout.columns },
+    rawStdout: {
+      write,
+      get columns() {
+        return process.stdout.columns;
+      },
+    },
     onInterrupt(handler) {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);

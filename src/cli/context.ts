@@ -44,11 +44,13 @@ export function loadForCommand(
     }
     storage.backend = flags.storage;
   }
-  return loadConfig({
+  const loaded = loadConfig({
     ...(flags.providersConfig !== undefined ? { path: flags.providersConfig } : {}),
     env: io.env,
     overrides: { ...overrides, ...(Object.keys(storage).length > 0 ? { storage } : {}) },
   });
+  io.onConfigLoaded?.(loaded);
+  return loaded;
 }
 
 /** Opens and initialises the configured store. */
@@ -75,7 +77,17 @@ export function reporterFor(io: CliIo, format: string | undefined, redact: (s: s
     case 'pretty':
       if (io.rawStdout && io.isTty) {
         const raw = io.rawStdout;
-        return createProgressReporter({ write: (s) => raw.write(redact(s)), columns: raw.columns ?? 120 });
+        return createProgressReporter(
+          {
+            write: (s) => raw.write(redact(s)),
+            // Read at each redraw, so the line follows terminal resizes.
+            get columns() {
+              return raw.columns ?? io.columns ?? 120;
+            },
+          },
+          // https://no-color.org: any non-empty NO_COLOR turns colour off.
+          { color: !io.env.NO_COLOR },
+        );
       }
       return createPlainReporter(out);
     default:

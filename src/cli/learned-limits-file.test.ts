@@ -41,8 +41,6 @@ describe('learned limits file', () => {
     expect(readLearnedLimits(path)).toEqual({});
   });
 
-  // BUG (minor): learned-limits-file.ts readLearnedLimits only checks `typeof data === 'object'`,
-  // so a JSON array such as [50, 500] is read as limits { "0": 50, "1": 500 }. Expected: {}.
   it('ignores a file that holds a JSON array', () => {
     const path = join(dir, 'learned-limits.json');
     writeFileSync(path, '[50, 500]');

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { renderCsv, renderJson, renderResult, renderTable } from './render-table.js';
+import {
+  displayWidth,
+  renderCsv,
+  renderJson,
+  renderResult,
+  renderTable,
+  renderTableLines,
+} from './render-table.js';
 
 const result = {
   columns: ['symbol', 'n', 'note'],
@@ -26,11 +33,37 @@ describe('renderTable', () => {
     expect(text.endsWith('(1 row)')).toBe(true);
   });
 
-  it('truncates cells wider than 60 characters with an ellipsis', () => {
-    const text = renderTable({ columns: ['x'], rows: [['y'.repeat(100)]] });
-    const row = text.split('\n')[2] ?? '';
+  it('never cuts cells unless asked; --max-col-width cuts to that many columns with an ellipsis', () => {
+    const long = { columns: ['x'], rows: [['y'.repeat(100)]] };
+    expect(renderTable(long).split('\n')[2]).toBe('y'.repeat(100));
+    const row = renderTable(long, { maxColumnWidth: 60 }).split('\n')[2] ?? '';
     expect(row).toHaveLength(60);
     expect(row.endsWith('…')).toBe(true);
+    // A cut never splits a wide character: 10 columns hold four CJK characters and the ellipsis.
+    const cjk = renderTable({ columns: ['m'], rows: [['每分钟最多访问该接口次']] }, { maxColumnWidth: 10 });
+    expect(displayWidth(cjk.split('\n')[2] ?? '')).toBeLessThanOrEqual(10);
+    expect(cjk.split('\n')[2]).toBe('每分钟最…');
+  });
+
+  it('aligns Chinese text by display width (two columns per character)', () => {
+    const lines = renderTable({
+      columns: ['reason', 'n'],
+      rows: [
+        ['抱歉，您每分钟最多访问该接口50次', 1],
+        ['rate limit', 2],
+      ],
+    }).split('\n');
+    const bar = (l: string) => displayWidth(l.slice(0, l.indexOf('|')));
+    expect(bar(lines[2] ?? '')).toBe(bar(lines[3] ?? ''));
+    expect(bar(lines[0] ?? '')).toBe(bar(lines[2] ?? ''));
+    expect(displayWidth('中文')).toBe(4);
+  });
+
+  it('formats 150 000 rows (no spread of widths into arguments)', () => {
+    const rows = Array.from({ length: 150_000 }, (_, i) => [`60${String(i).padStart(4, '0')}.SH`, i]);
+    let n = 0;
+    for (const _ of renderTableLines({ columns: ['symbol', 'n'], rows })) n++;
+    expect(n).toBe(150_003);
   });
 
   it('renders an empty result', () => {

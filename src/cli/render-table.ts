@@ -2,6 +2,7 @@
  * Renders query results as an aligned text table, JSON, or RFC 4180 CSV.
  */
 import type { QueryResult } from '../storage/store.js';
+import stringWidth from 'string-width';
 import { IngestError } from '../errors.js';
 
 /** Output formats of `tickpipe query`. */
@@ -15,25 +16,67 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-/** An aligned text table with a header and a row count. */
-export function renderTable(result: QueryResult): string {
+/** Display width in terminal columns: CJK characters count 2, combining marks and ANSI codes 0. */
+export function displayWidth(text: string): number {
+  // Fast path for the common case (codes, numbers, dates): printable ASCII is one column each.
+  return /^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text);
+}
+
+/** Options of {@link renderTableLines}. */
+export interface TableOptions {
+  /** Cut cells wider than this many columns with an ellipsis (default: no cut). */
+  maxColumnWidth?: number;
+}
+
+/** Cuts `text` to at most `width` display columns, ending with `…`. */
+function cut(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const w = displayWidth(ch);
+    if (used + w > width - 1) break;
+    out += ch;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+/**
+ * The lines of an aligned text table: header, separator, one line per row, the row count.
+ * Widths are measured in display columns (Chinese text aligns); a generator, so a large result
+ * is printed as it is formatted instead of being built into one string.
+ */
+export function* renderTableLines(result: QueryResult, options: TableOptions = {}): Generator<string> {
+  const max = options.maxColumnWidth;
   const header = result.columns;
-  const body = result.rows.map((r) => r.map(cellText));
-  const widths = header.map((h, i) =>
-    Math.min(60, Math.max(h.length, ...body.map((r) => (r[i] ?? '').length))),
-  );
+  const widths = header.map((h) => displayWidth(h));
+  for (const r of result.rows) {
+    for (let i = 0; i < header.length; i++) {
+      const w = displayWidth(cellText(r[i]));
+      if (w > (widths[i] as number)) widths[i] = w;
+    }
+  }
+  if (max !== undefined)
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.min(max, widths[i] as number);
   const fmt = (cells: readonly string[]) =>
     cells
       .map((c, i) => {
         const w = widths[i] ?? 0;
-        const text = c.length > w ? `${c.slice(0, w - 1)}…` : c;
-        return text.padEnd(w);
+        const text = max !== undefined ? cut(c, w) : c;
+        return text + ' '.repeat(Math.max(0, w - displayWidth(text)));
       })
       .join(' | ')
       .trimEnd();
-  const lines = [fmt(header), widths.map((w) => '-'.repeat(w)).join('-+-'), ...body.map(fmt)];
-  lines.push(`(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})`);
-  return lines.join('\n');
+  yield fmt(header);
+  yield widths.map((w) => '-'.repeat(w)).join('-+-');
+  for (const r of result.rows) yield fmt(header.map((_, i) => cellText(r[i])));
+  yield `(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})`;
+}
+
+/** An aligned text table with a header and a row count (see {@link renderTableLines}). */
+export function renderTable(result: QueryResult, options: TableOptions = {}): string {
+  return [...renderTableLines(result, options)].join('\n');
 }
 
 /** RFC 4180: fields with comma, quote, CR or LF are quoted, quotes doubled; CRLF line ends. */

@@ -111,10 +111,6 @@ describe('runCli run on the simulator (in-process, temp DuckDB)', () => {
     expect(await runCli(runArgs('--log-level', 'loud'), fakeIo())).toBe(2);
   });
 
-  // BUG: run-command.ts validates --provider only inside the pipeline, after openStore(): with an
-  // unknown provider `run` prints "Ingesting into duckdb …", creates the DuckDB file, then exits 2
-  // ("Unknown provider "nope""). README.md, "Output and exit codes": exit 2 means nothing was written. Expected: reject
-  // --provider in resolveRunOptions, before the store is opened.
   it('rejects an unknown --provider before creating the store', async () => {
     const io = fakeIo();
     const args = runArgs();
@@ -179,9 +175,6 @@ describe('runCli with failing units (simulator fail_rate 1)', () => {
     expect(retry.out).toContain('Retrying 2 failed unit(s) on simulated');
   });
 
-  // BUG: status-command.ts uses Number(flags.limit) unchecked: `status --limit abc` gives NaN,
-  // prints "Failed or unsupported units (2):" followed by an empty table and exits 0. Expected:
-  // exit 2 with "--limit: expected a positive integer, found "abc"".
   it('rejects a non-numeric status --limit', async () => {
     await failingRun(fakeIo());
     const io = fakeIo();
@@ -191,8 +184,6 @@ describe('runCli with failing units (simulator fail_rate 1)', () => {
 });
 
 describe('runCli secrets in config errors', () => {
-  // BUG: same as load-config.test.ts — the CONFIG_INVALID message echoes the interpolated token
-  // (`storage.backend: … found "tok-SECRET-1234"`) and run-cli.ts prints it to stderr unredacted.
   it('never prints a token that landed in an invalid config value', async () => {
     writeFileSync(
       configPath,

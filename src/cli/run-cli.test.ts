@@ -266,9 +266,6 @@ describe('runCli providers', () => {
 });
 
 describe('runCli config-schema', () => {
-  // BUG: configJsonSchema() throws (schema.ts:16-17, `.default(undefined)` for the simulator's
-  // requests_per_minute), so `tickpipe config-schema` exits 1 with "internal error: "undefined"
-  // is not valid JSON" instead of printing the schema.
   it('prints the JSON schema', async () => {
     const io = fakeIo();
     expect(await runCli(['config-schema'], io)).toBe(0);

@@ -7,12 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { configJsonSchema } from '../config/schema.js';
 import { toIngestError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
+import { createErrorRedaction } from './error-redaction.js';
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js';
 import { benchCommand } from './commands/bench-command.js';
 import { collectCommand } from './commands/collect-command.js';
 import { factorsCommand } from './commands/factors-command.js';
 import { providersCommand } from './commands/providers-command.js';
 import { queryCommand } from './commands/query-command.js';
+import { reportCommand } from './commands/report-command.js';
 import { retryFailedCommand } from './commands/retry-failed-command.js';
 import { registerDistributedCommands } from './commands/distributed-commands.js';
 import { runCommand } from './commands/run-command.js';
@@ -42,7 +44,16 @@ function commonOptions(cmd: Command): Command {
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo, version = '0.1.0'): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], rawIo: CliIo, version = '0.1.0'): Promise<ExitCode> {
+  // Every error message printed below passes the secrets of the configs commands loaded.
+  const secrets = createErrorRedaction(rawIo.env);
+  const io: CliIo = {
+    ...rawIo,
+    onConfigLoaded: (loaded) => {
+      secrets.track(loaded.redactor);
+      rawIo.onConfigLoaded?.(loaded);
+    },
+  };
   let code: ExitCode = EXIT.OK;
   const set = (c: ExitCode) => {
     code = c;
@@ -91,8 +102,13 @@ Examples:
           'json',
         ]),
       )
-      .addOption(
-        new Option('--grace-ms <ms>', 'after Ctrl-C, how long in-flight units may finish').hideHelp(),
+      .option('--grace-ms <ms>', 'after Ctrl-C, how long in-flight units may finish, ms (default 10000)')
+      .option('--report-dir <dir>', 'where RUN_ID.json and RUN_ID.html go (default: reports.dir, ./reports)')
+      .option('--no-report', 'do not write the run report')
+      .option('--keep-events', 'also keep every event in RUN_ID.events.ndjson next to the report')
+      .option(
+        '--metrics-port <port>',
+        'serve Prometheus metrics on http://127.0.0.1:PORT/metrics during the run',
       )
       .addHelpText(
         'after',
@@ -141,6 +157,7 @@ Examples:
       .addOption(
         new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
       )
+      .option('--max-col-width <n>', 'table format: cut cells wider than n columns (default: never cut)')
       .addHelpText(
         'after',
         `
@@ -186,6 +203,18 @@ Examples:
         '\nExamples:\n  tickpipe retry-failed\n  tickpipe retry-failed 20250605T013000Z-1a2b --workers 4',
       ),
   ).action(async (runId: string | undefined, flags) => set(await retryFailedCommand(runId, flags, io)));
+
+  commonOptions(
+    program
+      .command('report')
+      .description('Write RUN_ID.json and RUN_ID.html again from the ledger (and the kept events file).')
+      .argument('<run_id>', 'run id from the run output or tickpipe status')
+      .option('--report-dir <dir>', 'reports directory (default: reports.dir, ./reports)')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  tickpipe report 20250605T013000Z-1a2b\n  tickpipe report 20250605T013000Z-1a2b --report-dir /srv/reports',
+      ),
+  ).action(async (runId: string, flags) => set(await reportCommand(runId, flags, io)));
 
   commonOptions(
     program
@@ -251,9 +280,9 @@ Examples:
     const exit = exitCodeOf(err);
     if (exit === EXIT.INTERRUPTED) return exit;
     const label = exit === EXIT.USAGE ? 'error' : exit === EXIT.INTERNAL ? 'internal error' : 'failed';
-    io.stderr(`tickpipe: ${label}: ${err.message}`);
+    io.stderr(secrets.redact(`tickpipe: ${label}: ${err.message}`));
     if (exit === EXIT.INTERNAL && io.env.TICKPIPE_DEBUG && err.cause instanceof Error && err.cause.stack)
-      io.stderr(err.cause.stack);
+      io.stderr(secrets.redact(err.cause.stack));
     return exit;
   }
 }

@@ -324,12 +324,6 @@ describe('secrets in CONFIG_INVALID messages', () => {
     expect(e.message).not.toContain(PASSWORD);
   });
 
-  // BUG: load-config.ts formatIssues()/describeValue() prints the offending input (`found "<value>"`)
-  // for enum, URL and regex issues, and the redactor is only built after a successful parse. A
-  // token interpolated into `base_url`/`storage.backend` (or a password into
-  // `clickhouse.database`) is printed verbatim: `storage.backend: Invalid option: ... found
-  // "tok-SECRET-1234"`. Expected: the value of any key that received a secret (or the secret
-  // itself) is redacted in the message.
   it('does not echo a token placed where an enum or URL is expected', () => {
     const e = loadError(
       'providers:\n  tushare:\n    token: ${TUSHARE_TOKEN}\n    base_url: ${TUSHARE_TOKEN}\nstorage:\n  backend: ${TUSHARE_TOKEN}\n  clickhouse:\n    password: ${CLICKHOUSE_PASSWORD}\n    database: ${CLICKHOUSE_PASSWORD}\n',
@@ -340,10 +334,6 @@ describe('secrets in CONFIG_INVALID messages', () => {
     expect(e.message).not.toContain(PASSWORD);
   });
 
-  // BUG: load-config.ts (YAML parse branch) appends the `yaml` library's error message, which
-  // quotes the offending source line(s). A token written literally in the file is echoed, e.g.
-  // "Map keys must be unique at line 4 ...:\n\n    token: tok-SECRET-1234\n". Expected: the
-  // message names the line and problem without quoting secret values (e.g. drop the excerpt).
   it('does not echo a literal token from the source excerpt of a YAML error', () => {
     const e = loadError(`providers:\n  tushare:\n    token: ${TOKEN}\n    token: ${TOKEN}\n`);
     expect(e.code).toBe('CONFIG_INVALID');

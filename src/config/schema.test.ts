@@ -32,11 +32,6 @@ describe('configSchema', () => {
 });
 
 describe('configJsonSchema', () => {
-  // BUG: schema.ts:17 — rateLimit(undefined) for providers.simulated gives
-  // `requests_per_minute` `.default(undefined)`; zod's toJSONSchema serialises defaults with
-  // JSON.parse(JSON.stringify(value)) and throws `SyntaxError: "undefined" is not valid JSON`.
-  // configJsonSchema() (and so `tickpipe config-schema`) always throws. Fix: use
-  // `.optional()` without `.default()` when there is no default rpm.
   it('produces a JSON schema with the top-level sections', () => {
     const schema = configJsonSchema() as { type?: string; properties?: Record<string, unknown> };
     expect(schema.type).toBe('object');
@@ -49,7 +44,6 @@ describe('configJsonSchema', () => {
     expect(text).toContain('requests_per_minute');
   });
 
-  // BUG: same crash as above (schema.ts:17).
   it('forbids additional properties (unknown keys)', () => {
     const schema = configJsonSchema() as { additionalProperties?: unknown };
     expect(schema.additionalProperties).toBe(false);

@@ -236,6 +236,24 @@ const storage = z
   })
   .prefault({});
 
+const reports = z
+  .strictObject({
+    dir: z
+      .string()
+      .min(1)
+      .default('./reports')
+      .describe('Where each run writes RUN_ID.json and RUN_ID.html (--report-dir overrides).'),
+    enabled: z.boolean().default(true).describe('Write the run report (--no-report turns it off).'),
+    keep_events: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also keep RUN_ID.events.ndjson (every event), so `tickpipe report` can rebuild request charts.',
+      ),
+  })
+  .prefault({})
+  .describe('Run reports (README.md "Run report").');
+
 const distributed = z
   .strictObject({
     redis_url: z
@@ -259,6 +277,7 @@ export const configSchema = z
     routing,
     ingestion,
     storage,
+    reports,
     distributed,
   })
   .describe('tickpipe configuration (config/data_providers.yaml)');

@@ -69,10 +69,6 @@ describe('parseTicker', () => {
     );
   });
 
-  // BUG (or spec gap): ticker.ts PLAIN regex accepts any `<digits>.<letters>`, so `600000.XX`
-  // (a 6-digit A-share-looking code with an unknown suffix) is taken as a plain ticker instead of
-  // a usage error. Expected: USAGE (unknown exchange suffix), e.g. by rejecting 6-digit codes
-  // whose suffix is not SH/SZ/BJ or a known Yahoo exchange suffix (HK, SS, T, …).
   it('rejects 600000.XX (6-digit code, unknown exchange suffix)', () => {
     usageError(() => parseTicker('600000.XX'));
   });

@@ -106,6 +106,30 @@ export type PipelineEvent =
   | { type: 'store:recovered'; store: string; downMs: number }
   | { type: 'store:unavailable'; store: string; downMs: number; reason: string }
   | { type: 'run:interrupting'; graceMs: number }
+  /**
+   * One outgoing provider request finished (emitted by the instrumented gate, see
+   * `src/report/instrumented-gate.ts`): time spent waiting for the rate-limit slot and the
+   * time from sending to the answer, ms. For reports and metrics; display reporters ignore it.
+   */
+  | {
+      type: 'provider:request';
+      provider: string;
+      endpoint: string;
+      keyIndex: number;
+      waitMs: number;
+      latencyMs: number;
+    }
+  /**
+   * One provider call of a unit (one attempt) ended: `ok` or the failure class. For reports and
+   * metrics; display reporters ignore it.
+   */
+  | {
+      type: 'provider:answered';
+      provider: string;
+      dataType: ConcreteDataType;
+      outcome: string;
+      latencyMs: number;
+    }
   | { type: 'run:finished'; summary: RunSummary };
 
 /** Receives pipeline events. */

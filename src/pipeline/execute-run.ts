@@ -153,7 +153,7 @@ export async function executeRun(
     computeFactors: deps.computeFactors,
     breakers,
     ...(concurrency ? { concurrency } : {}),
-    quarantine: new Map<string, ErrorData>(),
+    quarantine: new Map<string, ErrorData>(prepared.unknownSymbols ?? []),
   };
   // Follow-up jobs (fallbacks to the next provider) go first: their units are already under way.
   const followUps: Job[] = [];

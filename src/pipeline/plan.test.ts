@@ -149,9 +149,6 @@ describe('planRun', () => {
     expect(plan.skipped.map((k) => unitKeyString(k))).toEqual(['simulated|bars_1d|600000.SH|2025-06-05']);
   });
 
-  // BUG (reported): the done check looks up the unit's own data type on every provider of the
-  // chain, but a tick_data `ticks` unit falls back to a bars provider as `bars_1m`
-  // (fallbackTypeFor), so a ticks unit served by the fallback is re-planned on every resume.
   it('counts a tick_data ticks unit done when the fallback bars provider has its bars_1m', () => {
     const ledger = ledgerOf([
       { provider: 'yahoo', dataType: 'bars_1m', symbol: '600000.SH', tradeDate: '2025-06-05', status: 'ok' },

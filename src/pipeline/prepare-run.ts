@@ -5,7 +5,7 @@
  */
 import type { RequestedDataType } from '../domain/data-type.js';
 import { isAShare, type Ticker } from '../domain/ticker.js';
-import { IngestError, toIngestError } from '../errors.js';
+import { IngestError, toIngestError, type ErrorData } from '../errors.js';
 import { valueOrThrow } from '../limits/execute-with-retry.js';
 import type { RequestGate } from '../limits/request-gate.js';
 import type { Provider } from '../providers/provider.js';
@@ -15,6 +15,7 @@ import { indexLedger, planRun, type Job, type Plan } from './plan.js';
 import { callProvider, type ProviderCallDeps } from './provider-call.js';
 import type { Routing } from './routing.js';
 import type { RunOptions } from './run-options.js';
+import { findUnknownSymbols, tradingDaysOrUnknown } from './check-symbols.js';
 
 /** What the pipeline decided to do, before doing it (also the `--dry-run` output). */
 export interface PreparedRun {
@@ -24,6 +25,8 @@ export interface PreparedRun {
   providers: Map<string, Provider>;
   tradingDays: Map<Ticker, readonly string[]>;
   warnings: string[];
+  /** Explicit symbols no provider knows: their units fail alone with this error (class not_found). */
+  unknownSymbols?: ReadonlyMap<Ticker, ErrorData>;
   /** Estimated provider calls and the minimum duration under the rate limits, per provider. */
   estimate: Array<{
     provider: string;
@@ -66,6 +69,18 @@ export async function prepareRun(
             deps,
           )
         : [...options.symbols];
+    const redact = (text: string) => deps.redact(text);
+    // Explicit symbols no provider knows fail alone (not_found); the others go on.
+    const unknownSymbols =
+      options.symbols === 'ALL'
+        ? new Map<Ticker, ErrorData>()
+        : await findUnknownSymbols({
+            symbols,
+            providers: [...providers.values()],
+            signal,
+            call: (p, fn) => planningCall(p, 'stock_basic', signal, deps, fn),
+            redact,
+          });
 
     // Trading days per market: one calendar for A-shares, per symbol elsewhere.
     const tradingDays = new Map<Ticker, readonly string[]>();
@@ -74,10 +89,17 @@ export async function prepareRun(
       const market = isAShare(symbol) ? 'cn' : symbol;
       let days = byMarket.get(market);
       if (!days) {
-        days = await planningCall(primary, 'trade_cal', signal, deps, () =>
-          primary.tradingDays({ range: options.range, ...(market === 'cn' ? {} : { symbol }), signal }),
-        );
-        byMarket.set(market, days);
+        days = await tradingDaysOrUnknown({
+          symbol,
+          range: options.range,
+          unknown: unknownSymbols,
+          redact,
+          fetch: () =>
+            planningCall(primary, 'trade_cal', signal, deps, () =>
+              primary.tradingDays({ range: options.range, ...(market === 'cn' ? {} : { symbol }), signal }),
+            ),
+        });
+        if (!unknownSymbols.has(symbol)) byMarket.set(market, days);
       }
       tradingDays.set(symbol, days);
     }
@@ -111,6 +133,7 @@ export async function prepareRun(
       tradingDays,
       warnings: [...deps.warnings, ...warnings],
       estimate,
+      unknownSymbols,
     };
   } catch (e) {
     await closeProviders(providers);

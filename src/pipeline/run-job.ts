@@ -173,6 +173,12 @@ async function runMarketJob(ctx: JobContext, provider: Provider): Promise<void> 
   }
   const writable: Writable[] = [];
   for (const unit of job.units) {
+    const unknown = ctx.deps.quarantine?.get(unit.symbol);
+    if (unknown) {
+      // Not in the market answer because the provider does not know it: not "no trades".
+      await recordFailures(ctx, [unit], unknown, 0);
+      continue;
+    }
     const rows = outcome.value.get(unit.symbol) ?? {};
     try {
       validateRows({ rows, dataType, symbol: unit.symbol, tradeDate, source: provider.name });

@@ -152,15 +152,12 @@ describe('validateRows', () => {
     });
   });
 
-  // BUG (reported): `volume` is checked with `>= 0` only, so an infinite trade volume passes.
   it('refuses an infinite trade volume', () => {
     const t = ticks();
     t[0] = { ...t[0]!, volume: Number.POSITIVE_INFINITY };
     expectInvalid('ticks', { ticks: t }, 'non-negative');
   });
 
-  // BUG (reported): book levels are only checked for equal lengths and a crossed top of book;
-  // non-finite or non-positive prices and negative volumes pass.
   it('refuses a book with a non-finite price or a negative volume', () => {
     const b = books();
     b[0] = { ...b[0]!, bidPrices: [Number.NaN, ...b[0]!.bidPrices.slice(1)] };

@@ -76,6 +76,16 @@ export interface Provider {
   readonly capabilities: ProviderCapabilities;
   /** The listed universe behind `--symbols ALL`; with `includeDelisted`, also delisted/suspended listings. */
   universe(params: { includeDelisted: boolean; signal: AbortSignal }): Promise<Ticker[]>;
+  /**
+   * Of explicitly requested `symbols`, those this provider does not know, each with a
+   * `PROVIDER_NOT_FOUND` error naming it. Checked against the provider's whole universe,
+   * delisted and suspended listings included (a delisted name is known). Optional: a provider
+   * that cannot list its universe leaves unknown symbols to fail at fetch time.
+   */
+  checkSymbols?(params: {
+    symbols: readonly Ticker[];
+    signal: AbortSignal;
+  }): Promise<Map<Ticker, IngestError>>;
   /** Trading days within the range for the symbol's market (A-share calendar when `symbol` is omitted). */
   tradingDays(params: { range: DateRange; symbol?: Ticker; signal: AbortSignal }): Promise<string[]>;
   /** Fetches one unit. Throws an `IngestError` when the whole call failed. */

@@ -44,6 +44,8 @@ export function describeEvent(e: PipelineEvent): string | undefined {
     case 'workers:changed':
       return `workers: ${e.workers}`;
     case 'progress':
+    case 'provider:request':
+    case 'provider:answered':
       return undefined;
     case 'run:interrupting':
       return `Interrupted: letting in-flight units finish (up to ${formatDuration(e.graceMs)}); press Ctrl-C again to stop now`;

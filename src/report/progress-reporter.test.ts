@@ -77,9 +77,11 @@ describe('createProgressReporter', () => {
     r.onEvent({ type: 'run:finished', summary });
 
     const out = f.writes.join('');
-    expect(out).toContain('[############............] 50% 1/2 units · 100 rows · 4 workers · 0 failed');
+    expect(out).toContain(
+      '[############............] 50% 1/2 units · 100 rows (200/s) · 1/4 workers · 0 failed',
+    );
     expect(out).toContain('1 failed');
-    expect(out).toContain('waiting 2.0 s for tushare stk_mins');
+    expect(out).toContain('waiting 2.0 s for tushare stk_mins quota');
     expect(out).toContain('100%');
     const lines = f.lines();
     expect(lines).toContain('FAILED ticks 600000.SH 2025-06-05 via simulated after 5 attempt(s): HTTP 503');
@@ -147,5 +149,102 @@ describe('createProgressReporter', () => {
     expect(lines).toContain('warning: w');
     expect(lines).toContain('warning: p API key #2 disabled: r');
     expect(lines.some((l) => l.startsWith('fallback ticks 600000.SH'))).toBe(true);
+  });
+});
+
+describe('createProgressReporter on a timer', () => {
+  function timed(columns = 200, color = false) {
+    let now = 50_000;
+    const ticks: Array<() => void> = [];
+    let stopped = 0;
+    const f = fakeStream(columns);
+    const stream = {
+      write: f.stream.write,
+      get columns() {
+        return columns;
+      },
+    };
+    const r = createProgressReporter(stream, {
+      now: () => now,
+      color,
+      every: (_ms, fn) => {
+        ticks.push(fn);
+        return () => stopped++;
+      },
+    });
+    return {
+      f,
+      r,
+      advance: (ms: number) => {
+        now += ms;
+        for (const t of ticks) t();
+      },
+      resize: (c: number) => {
+        columns = c;
+      },
+      last: () => f.writes.filter((w) => w.startsWith('[')).at(-1) ?? '',
+      stopped: () => stopped,
+    };
+  }
+
+  it('redraws during a rate-limit wait with a countdown, then drops it when over', () => {
+    const t = timed();
+    t.r.onEvent(started);
+    t.r.onEvent({ type: 'rate-limit:waiting', provider: 'tushare', endpoint: 'stk_mins', waitMs: 12_000 });
+    expect(t.last()).toContain('waiting 12.0 s for tushare stk_mins quota');
+    t.advance(5_000);
+    // No event arrived: the timer alone moved the line.
+    expect(t.last()).toContain('waiting 7.0 s for tushare stk_mins quota');
+    t.advance(8_000);
+    expect(t.last()).not.toContain('waiting');
+  });
+
+  it('shows breaker state with the time to the probe, retries, and store conditions', () => {
+    const t = timed();
+    t.r.onEvent(started);
+    t.r.onEvent({ type: 'circuit:changed', provider: 'tushare', state: 'open', pauseMs: 5_000 });
+    t.r.onEvent({
+      type: 'unit:retrying',
+      jobId: 'j',
+      provider: 'tushare',
+      dataType: 'bars_1m',
+      symbol: 's',
+      attempt: 2,
+      delayMs: 1,
+      error: { code: 'PROVIDER_UNAVAILABLE', message: 'm', retryable: true },
+    });
+    t.r.setCondition('store', 'ClickHouse unreachable, retrying');
+    t.advance(1_000);
+    expect(t.last()).toContain('tushare circuit open, probe in 4.0 s');
+    expect(t.last()).toContain('1 retries');
+    expect(t.last()).toContain('ClickHouse unreachable, retrying');
+    t.r.onEvent({ type: 'circuit:changed', provider: 'tushare', state: 'closed' });
+    t.r.setCondition('store', undefined);
+    t.advance(250);
+    expect(t.last()).not.toContain('circuit');
+    expect(t.last()).not.toContain('ClickHouse');
+  });
+
+  it('follows terminal resizes and stops its timer when the run ends', () => {
+    const t = timed(200);
+    t.r.onEvent(started);
+    t.advance(250);
+    expect(t.last().replace('\r\x1b[2K', '').length).toBeGreaterThan(60);
+    t.resize(50);
+    t.advance(250);
+    expect(t.last().length).toBeLessThanOrEqual(49);
+    t.r.onEvent({ type: 'run:finished', summary });
+    expect(t.stopped()).toBe(1);
+  });
+
+  it('colours failures and waits only when asked (NO_COLOR turns it off in the CLI)', () => {
+    const plain = timed(200, false);
+    plain.r.onEvent(started);
+    plain.r.onEvent({ type: 'rate-limit:waiting', provider: 'p', endpoint: 'e', waitMs: 3_000 });
+    expect(plain.f.writes.join('')).not.toContain('\x1b[3');
+    const coloured = timed(200, true);
+    coloured.r.onEvent(started);
+    coloured.r.onEvent({ type: 'rate-limit:waiting', provider: 'p', endpoint: 'e', waitMs: 3_000 });
+    expect(coloured.last()).toContain('\x1b[33m · waiting 3.0 s for p e quota\x1b[0m');
   });
 });

@@ -57,13 +57,6 @@ describe('isReadOnlySql', () => {
     expect(isReadOnlySql(sql)).toBe(false);
   });
 
-  // BUG: store.ts isReadOnlySql strips only comments that directly follow each other at the very
-  // start (the regex `^\s*(--…\n|/*…*/)*` allows no whitespace between comments) and does not
-  // strip comments at the start of later statements. Each of these reaches the store as a write:
-  //   "-- note\n /* x */ DROP TABLE t"     → true (expected false)
-  //   "SELECT 1; /* c */ DROP TABLE x"     → true (expected false)
-  //   "SELECT 1; -- c\nDROP TABLE x"       → true (expected false)
-  // Fix: strip comments everywhere (outside string literals) before testing each statement.
   it.each([
     '-- note\n /* x */ DROP TABLE t',
     'SELECT 1; /* c */ DROP TABLE x',

@@ -80,8 +80,27 @@ describe.skipIf(url === undefined)('tickpipe run --storage clickhouse', () => {
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
+    // Units reported ok before the kill: their ledger entry was written (the line follows it).
+    const unitOf = (line: string) => line.split(/\s+/).slice(1, 4).join(' ');
+    const doneBefore = new Set(
+      child
+        .output()
+        .stdout.split('\n')
+        .filter((l) => l.startsWith('ok') || l.startsWith('empty'))
+        .map(unitOf),
+    );
     const again = await ws.run([...ARGS, ...cfg]);
     expect(again.code).toBe(0);
     expect(await tables(ws, true)).toEqual(duck);
+    // Resume, not a re-ingest: the re-run skipped every unit done before the kill and fetched
+    // none of them again (a full re-ingest would also pass the table comparison above).
+    const skipped = Number(/(\d+) already done/.exec(again.stdout)?.[1]);
+    expect(skipped).toBeGreaterThanOrEqual(doneBefore.size);
+    const redone = again.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('ok') || l.startsWith('empty'))
+      .map(unitOf)
+      .filter((u) => doneBefore.has(u));
+    expect(redone).toEqual([]);
   });
 });

@@ -335,8 +335,6 @@ describe('pipeline with injected provider failures', () => {
       expect(new Set(bars.rows.map((r) => r[0]))).toEqual(new Set(['yahoo']));
     });
 
-    // BUG (reported): ticks and bars_1m both fall back to the same yahoo|bars_1m unit; it is
-    // fetched and written twice and `unit:succeeded` is emitted twice (summary.unitsOk 2 for 1 unit).
     it('settles a unit reached by two fallbacks once', async () => {
       const { loaded, makeProvider, options } = setup();
       const rec = recordingReporter();
@@ -345,8 +343,6 @@ describe('pipeline with injected provider failures', () => {
       expect(keys).toEqual([...new Set(keys)]);
     });
 
-    // BUG (reported): plan.ts looks for the same data type on every provider of the chain, so a
-    // ticks unit done as yahoo's bars_1m is never seen as done and is re-run on every resume.
     it('does not redo the ticks unit on resume once the fallback served it', async () => {
       const { loaded, makeProvider, options } = setup();
       const store = createMemoryStore();
@@ -356,8 +352,6 @@ describe('pipeline with injected provider failures', () => {
       expect(rec2.of('unit:fallback').filter((e) => e.unit.dataType === 'ticks')).toEqual([]);
     });
 
-    // BUG (reported): fallbackTypeFor('tick_data', 'bars_1d', bars caps) is undefined, so the daily
-    // bars of tick_data are reported unsupported although the next provider serves bars_1d.
     it('falls back for the daily bars of tick_data too', async () => {
       const { loaded, makeProvider, options } = setup();
       const s = await runOnce(loaded, createMemoryStore(), recordingReporter(), { makeProvider }, options);
@@ -455,8 +449,6 @@ describe('pipeline with injected provider failures', () => {
     ]);
   });
 
-  // BUG (reported): the quarantine is only checked when a job starts, so after PROVIDER_NOT_FOUND
-  // for ticks the same job still asks the provider for bars_1m and bars_1d of that symbol.
   it('asks the provider once about an unknown symbol also within a multi-type job', async () => {
     const loaded = loadTestConfig({ workers: 1 });
     const unknown = '000002.SZ';

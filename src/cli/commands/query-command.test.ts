@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config.js';
 import { isReadOnlySql } from '../../storage/store.js';
-import { assertStoreExists, overviewSql } from './query-command.js';
+import { renderCsv, renderJson, renderTable } from '../render-table.js';
+import { assertStoreExists, overviewSql, writeResult } from './query-command.js';
 
 let dir: string;
 beforeEach(() => {
@@ -50,5 +51,37 @@ describe('assertStoreExists', () => {
       `storage:\n  backend: clickhouse\n  duckdb:\n    path: ${join(dir, 'none.duckdb')}\n`,
     );
     expect(() => assertStoreExists(loadConfig({ path, env: {} }))).not.toThrow();
+  });
+});
+
+describe('writeResult', () => {
+  const rows = Array.from({ length: 2500 }, (_, i) => [`s${i}`, i, i % 7 === 0 ? 'a,"b"' : null]);
+  const result = { columns: ['symbol', 'n', 'note'], rows };
+  const capture = () => {
+    const out: string[] = [];
+    return { out, io: { stdout: (t: string) => out.push(t), stderr: () => {}, isTty: false, env: {} } };
+  };
+
+  it('writes JSON in slices that together parse to every row', () => {
+    const { out, io } = capture();
+    writeResult(result, 'json', io);
+    expect(out.length).toBe(3);
+    expect(JSON.parse(out.join('\n'))).toEqual(JSON.parse(renderJson(result)));
+  });
+
+  it('writes CSV in slices byte-identical to the one-piece rendering', () => {
+    const { out, io } = capture();
+    writeResult(result, 'csv', io);
+    expect(`${out.join('\n')}\n`).toBe(renderCsv(result).replace(/\r\n$/, '\r\n'));
+    expect(out.join('\n').split('\r\n')[0]).toBe('symbol,n,note');
+  });
+
+  it('writes tables in slices equal to renderTable, and empty results', () => {
+    const { out, io } = capture();
+    writeResult(result, 'table', io);
+    expect(out.join('\n')).toBe(renderTable(result));
+    const empty = capture();
+    writeResult({ columns: ['a'], rows: [] }, 'json', empty.io);
+    expect(JSON.parse(empty.out.join('\n'))).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { IngestError } from '../../errors.js';
 import type { CliIo } from '../cli-io.js';
 import { loadForCommand, openStore, type CommonFlags } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { renderResult } from '../render-table.js';
+import { renderCsv, renderJson, renderTableLines } from '../render-table.js';
+import type { QueryResult } from '../../storage/store.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LoadedConfig } from '../../config/load-config.js';
@@ -14,6 +15,42 @@ import type { LoadedConfig } from '../../config/load-config.js';
 /** Flags of `tickpipe query`. */
 export interface QueryFlags extends CommonFlags {
   format?: string;
+  /** Cut table cells wider than this (default: never cut). */
+  maxColWidth?: string;
+}
+
+/** Lines per write: large results go out in slices as they are formatted, not as one string. */
+const LINES_PER_WRITE = 1000;
+
+/** Writes a result in `format`, in slices of {@link LINES_PER_WRITE} rows. */
+export function writeResult(result: QueryResult, format: string, io: CliIo, maxColumnWidth?: number): void {
+  if (format !== 'table') {
+    for (let i = 0; i === 0 || i < result.rows.length; i += LINES_PER_WRITE) {
+      const slice = { columns: result.columns, rows: result.rows.slice(i, i + LINES_PER_WRITE) };
+      const last = i + LINES_PER_WRITE >= result.rows.length;
+      if (format === 'csv') {
+        const text = renderCsv(slice);
+        // The header only once; each slice ends with CRLF, the line writer adds the final LF.
+        const body = i === 0 ? text : text.slice(text.indexOf('\r\n') + 2);
+        if (body.length > 0) io.stdout(last ? body.replace(/\n$/, '') : body.replace(/\r\n$/, '\r'));
+      } else {
+        const inner = renderJson(slice).replace(/^\[\n?|\n?\]$/g, '');
+        const open = i === 0 ? '[\n' : '';
+        if (result.rows.length === 0) io.stdout('[]');
+        else io.stdout(`${open}${inner}${last ? '\n]' : ','}`);
+      }
+    }
+    return;
+  }
+  let batch: string[] = [];
+  for (const line of renderTableLines(result, maxColumnWidth !== undefined ? { maxColumnWidth } : {})) {
+    batch.push(line);
+    if (batch.length >= LINES_PER_WRITE) {
+      io.stdout(batch.join('\n'));
+      batch = [];
+    }
+  }
+  if (batch.length > 0) io.stdout(batch.join('\n'));
 }
 
 /** SQL of the overview shown by `tickpipe query` without arguments. */
@@ -52,12 +89,17 @@ export async function queryCommand(sql: string | undefined, flags: QueryFlags, i
   if (!['table', 'json', 'csv'].includes(format)) {
     throw new IngestError('USAGE', `--format: expected table, json or csv, found "${format}"`);
   }
+  let maxColumnWidth: number | undefined;
+  if (flags.maxColWidth !== undefined) {
+    if (!/^\d+$/.test(flags.maxColWidth) || Number(flags.maxColWidth) < 2)
+      throw new IngestError('USAGE', `--max-col-width: expected a number ≥ 2, found "${flags.maxColWidth}"`);
+    maxColumnWidth = Number(flags.maxColWidth);
+  }
   assertStoreExists(loaded);
   const store = await openStore(loaded, { readOnly: true });
   try {
     const result = await store.query({ sql: sql ?? overviewSql(loaded.config.storage.backend) });
-    const text = renderResult(result, format);
-    io.stdout(format === 'csv' ? text.replace(/\n$/, '') : text);
+    writeResult(result, format, io, maxColumnWidth);
     return EXIT.OK;
   } finally {
     await store.close();

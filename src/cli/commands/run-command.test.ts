@@ -193,10 +193,6 @@ describe('resolveRunOptions', () => {
     ).toContain('nope.txt');
   });
 
-  // BUG: run-command.ts readPriorityFile splits the file on whitespace first and then drops
-  // tokens that start with '#', so a comment line "# top names" yields the tickers TOP and NAMES
-  // (and a non-ASCII comment makes the whole run fail with "Malformed symbol"). Expected:
-  // everything from '#' to the end of the line is ignored.
   it('ignores whole comment lines in a --priority file', () => {
     const file = join(dir, 'priority.txt');
     writeFileSync(file, '# top names\n600519.SH\n');

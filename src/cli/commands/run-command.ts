@@ -19,6 +19,7 @@ import { loadForCommand, loggerFor, openStore, reporterFor, type CommonFlags } f
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { learnedLimitsPath, readLearnedLimits, writeLearnedLimits } from '../learned-limits-file.js';
 import { readFileSync } from 'node:fs';
+import { createRunObservers } from '../../report/run-observers.js';
 import { setMaxListeners } from 'node:events';
 import type { LoadedConfig } from '../../config/load-config.js';
 import { createMemoryStore } from '../../storage/memory/memory-store.js';
@@ -40,6 +41,11 @@ export interface RunFlags extends CommonFlags {
   includeDelisted?: boolean;
   logFormat?: string;
   graceMs?: string;
+  /** `--no-report` sets false. */
+  report?: boolean;
+  reportDir?: string;
+  keepEvents?: boolean;
+  metricsPort?: string;
 }
 
 /** How long in-flight units may finish after Ctrl-C before they are aborted. */
@@ -85,6 +91,12 @@ export function resolveRunOptions(flags: RunFlags, loaded: LoadedConfig): RunOpt
     throw new IngestError('USAGE', '--start-date and --end-date are required');
   const range = parseDateRange(flags.startDate, flags.endDate);
   const joined = flags.symbols.join(' ').trim();
+  if (joined.split(/[\s,]+/).every((s) => s.length === 0)) {
+    throw new IngestError(
+      'USAGE',
+      '--symbols: no symbol given (expected ALL or a list such as 600000.SH 000001.SZ)',
+    );
+  }
   const symbols: readonly Ticker[] | 'ALL' = /^all$/i.test(joined) ? 'ALL' : parseTickerList(flags.symbols);
   const requested = [...cfg.ingestion.data_types];
   const priority = parseTickerList(
@@ -164,12 +176,29 @@ export async function runCommand(
   const abort = new AbortController();
   // Every waiting request listens on these; hundreds of waiters are normal.
   setMaxListeners(0, stop.signal, abort.signal);
-  const graceMs = flags.graceMs !== undefined ? Number(flags.graceMs) : DEFAULT_GRACE_MS;
+  const graceMs =
+    flags.graceMs !== undefined ? parseNonNegativeInt(flags.graceMs, '--grace-ms') : DEFAULT_GRACE_MS;
+  const metricsPort = flags.metricsPort !== undefined ? parsePort(flags.metricsPort) : undefined;
+  // Emulator tests shorten the providers' "minute" (README "Testing": TICKPIPE_RATE_WINDOW_MS).
+  const rateWindowMs = io.env.TICKPIPE_RATE_WINDOW_MS ? Number(io.env.TICKPIPE_RATE_WINDOW_MS) : undefined;
+  const observers = flags.dryRun
+    ? undefined
+    : await createRunObservers({
+        loaded,
+        display: reporter,
+        ...(flags.report === false ? { report: false } : {}),
+        ...(flags.reportDir !== undefined ? { reportDir: flags.reportDir } : {}),
+        ...(flags.keepEvents ? { keepEvents: true } : {}),
+        ...(metricsPort !== undefined ? { metricsPort } : {}),
+        ...(rateWindowMs !== undefined ? { windowMs: rateWindowMs } : {}),
+        parameters: runParameters(options),
+      });
+  if (observers?.metricsUrl) say(`Metrics: ${observers.metricsUrl}`);
   let interrupts = 0;
   const unsubscribe = io.onInterrupt?.(() => {
     interrupts++;
     if (interrupts === 1) {
-      reporter.onEvent({ type: 'run:interrupting', graceMs });
+      (observers?.reporter ?? reporter).onEvent({ type: 'run:interrupting', graceMs });
       stop.abort();
       setTimeout(() => abort.abort(), graceMs).unref();
     } else {
@@ -178,20 +207,25 @@ export async function runCommand(
   });
 
   const logger = loggerFor(flags, loaded);
-  const store: Store = flags.dryRun ? await storeForDryRun(loaded) : await openStore(loaded);
+  let store: Store;
   try {
-    const pipeline = createPipeline(
-      pipelineOptionsFromConfig(loaded),
-      productionDeps(loaded, {
-        store,
-        reporter,
-        logger,
-        learnedLimits: readLearnedLimits(limitsPath),
-        saveLearnedLimits: (limits) => writeLearnedLimits(limitsPath, limits),
-        // Test knob: emulators with a shortened "minute" (never set in production).
-        ...(io.env.TICKPIPE_RATE_WINDOW_MS ? { rateWindowMs: Number(io.env.TICKPIPE_RATE_WINDOW_MS) } : {}),
-      }),
-    );
+    store = flags.dryRun ? await storeForDryRun(loaded) : await openStore(loaded);
+  } catch (e) {
+    await observers?.finish();
+    throw e;
+  }
+  try {
+    const deps = productionDeps(loaded, {
+      store: observers ? observers.wrapStore(store) : store,
+      reporter: observers?.reporter ?? reporter,
+      logger,
+      learnedLimits: readLearnedLimits(limitsPath),
+      saveLearnedLimits: (limits) => writeLearnedLimits(limitsPath, limits),
+      ...(rateWindowMs !== undefined ? { rateWindowMs } : {}),
+    });
+    const makeProvider = deps.makeProvider;
+    if (observers) deps.makeProvider = (name, gate) => makeProvider(name, observers.wrapGate(gate));
+    const pipeline = createPipeline(pipelineOptionsFromConfig(loaded), deps);
     if (flags.dryRun) {
       const prepared = await pipeline.prepare(options, abort.signal);
       try {
@@ -203,6 +237,9 @@ export async function runCommand(
     }
     say(`Ingesting into ${describeStore(loaded.config)}`);
     const summary = await pipeline.run(options, { stop: stop.signal, abort: abort.signal });
+    // The report line comes first: the completion line (and the failed symbols) end the output.
+    const written = await observers?.finish();
+    if (written) say(`Report: ${written.html} (data: ${written.json})`);
     printSummary(summary, say);
     if (summary.interrupted) return EXIT.INTERRUPTED;
     return summary.symbolsOk === summary.symbolsTotal ? EXIT.OK : EXIT.PARTIAL;
@@ -211,9 +248,39 @@ export async function runCommand(
     throw e;
   } finally {
     unsubscribe?.();
+    // After a failure the report of what was done is still written (finish is idempotent).
+    await observers?.finish().catch(() => undefined);
     await store.close();
     logger.flush();
   }
+}
+
+/** The run's parameters as the report shows them. */
+function runParameters(options: RunOptions): Record<string, unknown> {
+  const symbols = options.symbols === 'ALL' ? 'ALL' : options.symbols;
+  return {
+    symbols: symbols === 'ALL' || symbols.length <= 100 ? symbols : `${symbols.length} symbols`,
+    startDate: options.range.start,
+    endDate: options.range.end,
+    dataTypes: options.requested,
+    workers: options.workers,
+    resume: options.resume,
+    providers: options.routing.providers,
+    includeDelisted: options.includeDelisted,
+  };
+}
+
+function parseNonNegativeInt(value: string, flag: string): number {
+  if (!/^\d+$/.test(value))
+    throw new IngestError('USAGE', `${flag}: expected a whole number of ms, found "${value}"`);
+  return Number(value);
+}
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65_535) {
+    throw new IngestError('USAGE', `--metrics-port: expected a port number 0-65535, found "${value}"`);
+  }
+  return Number(value);
 }
 
 async function storeForDryRun(loaded: LoadedConfig): Promise<Store> {
@@ -232,6 +299,11 @@ function printDryRun(prepared: PreparedRun, loaded: LoadedConfig, say: (line: st
   const days = new Set([...prepared.tradingDays.values()].flat());
   say(`Dry run (nothing is written) — run ${prepared.runId}`);
   for (const w of prepared.warnings) say(`warning: ${w}`);
+  const unknown = [...(prepared.unknownSymbols ?? new Map()).values()];
+  if (unknown.length > 0) {
+    say(`Unknown symbols (their units will fail alone, class not_found): ${unknown.length}`);
+    for (const e of unknown.slice(0, 20)) say(`  ${e.message}`);
+  }
   say(`Store: ${describeStore(loaded.config)}`);
   const sorted = [...days].sort();
   const dayList = sorted.length <= 12 ? sorted.join(', ') : `${sorted[0]} … ${sorted[sorted.length - 1]}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../ledger/ledger-entry.js';
-import { summarizeLedger } from './status-command.js';
+import { statusDocument, summarizeLedger } from './status-command.js';
 
 function entry(patch: Partial<LedgerEntry>): LedgerEntry {
   return {
@@ -39,5 +39,58 @@ describe('summarizeLedger', () => {
 
   it('is empty for an empty ledger', () => {
     expect(summarizeLedger([])).toEqual([]);
+  });
+});
+
+describe('statusDocument', () => {
+  it('is one JSON-ready document: summary, failed units (first `limit`), missing symbol-days', () => {
+    const entries = [
+      entry({ symbol: '600000.SH', tradeDate: '2025-06-05' }),
+      entry({
+        symbol: '600000.SH',
+        tradeDate: '2025-06-06',
+        status: 'failed',
+        rows: 0,
+        errorCode: 'PROVIDER_UNAVAILABLE',
+        errorMessage: 'down',
+      }),
+      entry({
+        symbol: '000001.SZ',
+        tradeDate: '2025-06-05',
+        status: 'failed',
+        rows: 0,
+        errorCode: 'PROVIDER_NOT_FOUND',
+        errorMessage: '无此代码',
+      }),
+    ];
+    const doc = statusDocument({
+      entries,
+      limit: 1,
+      runId: 'r1',
+      missingCheck: {
+        symbols: ['600000.SH'],
+        range: { start: '2025-06-05', end: '2025-06-06' },
+        requested: ['ticks'],
+      },
+    });
+    expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
+    expect(doc.runId).toBe('r1');
+    expect(doc.units).toBe(3);
+    expect(doc.summary).toEqual([
+      { provider: 'simulated', dataType: 'ticks', status: 'failed', units: 2, rows: 0 },
+      { provider: 'simulated', dataType: 'ticks', status: 'ok', units: 1, rows: 10 },
+    ]);
+    expect(doc.failed.total).toBe(2);
+    expect(doc.failed.units).toEqual([
+      expect.objectContaining({ symbol: '000001.SZ', errorCode: 'PROVIDER_NOT_FOUND', reason: '无此代码' }),
+    ]);
+    expect(doc.missing).toEqual({
+      total: 1,
+      cells: [{ symbol: '600000.SH', tradeDate: '2025-06-06', dataType: 'ticks' }],
+    });
+  });
+
+  it('has no missing section without symbols and dates', () => {
+    expect(statusDocument({ entries: [], limit: 5 }).missing).toBeNull();
   });
 });

@@ -2,6 +2,8 @@
 import type { ConcreteDataType } from '../../domain/data-type.js';
 import type { ExecuteOutcome, RetryNotice } from '../../limits/execute-with-retry.js';
 import type { FetchResult } from '../../providers/provider.js';
+import { toIngestError } from '../../errors.js';
+import { classifyFailure } from '../../limits/retry-policy.js';
 import { callProvider } from '../provider-call.js';
 import type { JobContext } from './job-context.js';
 import { redactError } from './record-units.js';
@@ -31,7 +33,7 @@ export async function jobCall<T>(
       provider: name,
       endpoint: dataType,
       signal,
-      call,
+      call: () => answered(deps, name, dataType, call),
       breaker: deps.breakers?.get(name),
       concurrency: deps.concurrency,
       onRequest: () => {
@@ -58,4 +60,30 @@ export async function jobCall<T>(
     deps.quarantine.set(job.symbol, redactError(result.error, deps));
   }
   return result;
+}
+
+/** Runs one attempt and reports its outcome (`ok` or the failure class) for reports and metrics. */
+async function answered<T>(
+  deps: JobContext['deps'],
+  provider: string,
+  dataType: ConcreteDataType,
+  call: () => Promise<T>,
+): Promise<T> {
+  const started = deps.clock.now();
+  const emit = (outcome: string) =>
+    deps.emit({
+      type: 'provider:answered',
+      provider,
+      dataType,
+      outcome,
+      latencyMs: deps.clock.now() - started,
+    });
+  try {
+    const result = await call();
+    emit('ok');
+    return result;
+  } catch (e) {
+    emit(classifyFailure(toIngestError(e)));
+    throw e;
+  }
 }

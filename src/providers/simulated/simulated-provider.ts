@@ -128,6 +128,20 @@ export function createSimulatedProvider(
       return [...listed, ...delisted.keys()].sort();
     },
 
+    async checkSymbols({ symbols, signal }) {
+      throwIfAborted(signal);
+      // Any A-share stock code is traded here, listed or not; anything else is unknown.
+      const unknown = new Map<Ticker, IngestError>();
+      for (const symbol of symbols) {
+        try {
+          stockBoardOf(symbol);
+        } catch (e) {
+          unknown.set(symbol, e as IngestError);
+        }
+      }
+      return unknown;
+    },
+
     async tradingDays({ range, symbol, signal }) {
       throwIfAborted(signal);
       if (symbol !== undefined) stockBoardOf(symbol);

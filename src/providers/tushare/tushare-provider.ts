@@ -95,6 +95,8 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
 
   const calendarCache: { range: DateRange; days: Promise<string[]> }[] = [];
 
+  let knownCodes: Promise<Set<Ticker>> | undefined;
+
   /**
    * Calls a dated interface over the span of `dates` (ascending trading days); when the answer
    * reaches the row cap or says `has_more`, splits the days in halves and refetches each.
@@ -261,6 +263,37 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
       ],
     },
 
+    async checkSymbols({ symbols, signal }) {
+      const unknown = new Map<Ticker, IngestError>();
+      const aShares = symbols.filter((s) => isAShare(s));
+      for (const s of symbols) {
+        if (!isAShare(s))
+          unknown.set(
+            s,
+            notListed(s, 'Tushare serves A-share codes only (e.g. 600000.SH, 000001.SZ, 830799.BJ)'),
+          );
+      }
+      if (aShares.length === 0) return unknown;
+      // Tushare answers an unknown ts_code with an empty table, which would read as "no trades":
+      // check the codes against every listing, delisted and suspended ones included.
+      knownCodes ??= this.universe({ includeDelisted: true, signal }).then((codes) => new Set(codes));
+      let known: Set<Ticker>;
+      try {
+        known = await knownCodes;
+      } catch (e) {
+        knownCodes = undefined;
+        throw e;
+      }
+      for (const s of aShares) {
+        if (!known.has(s))
+          unknown.set(
+            s,
+            notListed(s, `not among the ${known.size} listed, delisted or suspended codes of stock_basic`),
+          );
+      }
+      return unknown;
+    },
+
     async universe({ includeDelisted, signal }) {
       const statuses = includeDelisted ? ['L', 'D', 'P'] : ['L'];
       const codes = new Set<Ticker>();
@@ -385,4 +418,11 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
 
     async close() {},
   };
+}
+
+function notListed(symbol: Ticker, why: string): IngestError {
+  return new IngestError('PROVIDER_NOT_FOUND', `Tushare does not know ${symbol}: ${why}`, {
+    retryable: false,
+    context: { provider: 'tushare', symbol },
+  });
 }
