@@ -14,7 +14,8 @@ import type { Logger } from '../limits/logger.js';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../storage/store.js';
 import type { PipelineEvent, Reporter, RunSummary, SymbolOutcome } from './events.js';
-import { indexLedger, planRun, type Job, type Plan } from './plan.js';
+import { estimateCalls, type ProviderEstimate } from './plan-estimate.js';
+import { preparePlan, readListings, type PreparedPlan } from './plan-prepare.js';
 import { resolveRouting, type Routing } from './routing.js';
 import { runJob, type FactorComputeInput } from './run-job.js';
 import type { RunOptions } from './run-options.js';
@@ -60,20 +61,14 @@ export interface RunSignals {
 /** What the pipeline decided to do, before doing it (also the `--dry-run` output). */
 export interface PreparedRun {
   runId: string;
-  plan: Plan;
+  /** Counts, ledger index and a lazy job stream (no job is built before the run takes it). */
+  plan: PreparedPlan;
   routing: Routing;
   providers: Map<string, Provider>;
   tradingDays: Map<Ticker, readonly string[]>;
   warnings: string[];
   /** Estimated provider calls and the minimum duration under the rate limits, per provider. */
-  estimate: Array<{
-    provider: string;
-    calls: number;
-    requestsPerMinute: number | undefined;
-    minDurationMs: number;
-    /** Calls per endpoint (`stk_mins`, `daily`, ...). */
-    perEndpoint: Record<string, number>;
-  }>;
+  estimate: ProviderEstimate[];
 }
 
 /** Builds a pipeline. */
@@ -235,27 +230,29 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       tradingDays.set(symbol, days);
     }
 
-    const ledgerEntries = await deps.store.readLedger({
-      filter: {
-        symbols: symbols.length <= 500 ? symbols : undefined,
-        startDate: options.range.start,
-        endDate: options.range.end,
-      },
+    const listings = await readListings({
+      chain: routing[options.requested[0] as RequestedDataType].map((n) => providers.get(n) as Provider),
       signal,
+      warn: (m) => warnings.push(m),
     });
     const capabilities = Object.fromEntries([...providers].map(([n, p]) => [n, p.capabilities]));
-    const plan = planRun({
-      symbols,
-      tradingDays: (s) => tradingDays.get(s) ?? [],
-      requested: options.requested,
-      routing,
-      capabilities,
-      ledger: indexLedger(ledgerEntries),
-      resume: options.resume,
-      priority: options.priority,
-      ...(options.onlyUnits ? { onlyUnits: options.onlyUnits } : {}),
+    const plan = await preparePlan({
+      spec: {
+        symbols,
+        tradingDays: (s) => tradingDays.get(s) ?? [],
+        requested: options.requested,
+        routing,
+        capabilities,
+        resume: options.resume,
+        priority: options.priority,
+        ...(options.onlyUnits ? { onlyUnits: options.onlyUnits } : {}),
+        ...(listings ? { listing: (s: Ticker) => listings.get(s) } : {}),
+      },
+      store: deps.store,
+      range: options.range,
+      signal,
     });
-    const estimate = [...providers.values()].map((p) => estimateCalls(p, plan.jobs));
+    const estimate = plan.estimate.providers;
     return {
       runId,
       plan,
@@ -313,20 +310,17 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
     const requests: Record<string, number> = {};
     const rowsByTable: Record<string, number> = {};
     const counts = { ok: 0, empty: 0, failed: 0, unsupported: 0, rows: 0, done: 0 };
-    const pendingBySymbol = new Map<Ticker, number>();
-    // By the units' symbols: a whole-market job holds many symbols.
-    for (const u of plan.jobs.flatMap((j) => j.units)) {
-      pendingBySymbol.set(u.symbol, (pendingBySymbol.get(u.symbol) ?? 0) + 1);
-    }
+    // Units per symbol from the estimate: a whole-market job holds many symbols.
+    const pendingBySymbol = new Map<Ticker, number>(plan.estimate.unitsBySymbol);
     const addFailure = (symbol: Ticker, reason: string, cls: string) => {
       const f = failures.get(symbol) ?? { reasons: new Set<string>(), classes: new Set<string>() };
       f.reasons.add(reason);
       f.classes.add(cls);
       failures.set(symbol, f);
     };
-    for (const u of plan.unservable) {
-      addFailure(u.symbol, `${u.requested}: ${u.reason}`, 'unsupported');
-      counts.unsupported++;
+    for (const u of plan.estimate.unservable) {
+      for (const symbol of plan.symbols) addFailure(symbol, `${u.requested}: ${u.reason}`, 'unsupported');
+      counts.unsupported += u.units;
     }
     const settle = (unit: UnitKey) =>
       pendingBySymbol.set(unit.symbol, (pendingBySymbol.get(unit.symbol) ?? 1) - 1);
@@ -359,7 +353,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
         emit({
           type: 'progress',
           unitsDone: counts.done,
-          unitsTotal: plan.unitCount,
+          unitsTotal: plan.estimate.units,
           rowsWritten: counts.rows,
           inFlight,
           workers,
@@ -371,23 +365,27 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       type: 'run:started',
       runId,
       symbols: plan.symbols.length,
-      tradingDays: new Set([...prepared.tradingDays.values()].flat()).size,
+      tradingDays: new Set([...new Set(prepared.tradingDays.values())].flat()).size,
       dataTypes: [...options.requested],
       providers: [...prepared.providers.keys()],
       storage: deps.store.kind,
-      jobs: plan.jobs.length,
-      units: plan.unitCount,
-      skipped: plan.skipped.length,
+      jobs: plan.estimate.jobs,
+      units: plan.estimate.units,
+      skipped: plan.estimate.skipped,
       workers: options.workers,
     });
 
     const quarantine = new Map<string, ErrorData>();
-    let next = 0;
+    // Jobs are planned lazily as the pool takes them.
+    const jobs = plan.jobs();
     let inFlight = 0;
     let fatal: unknown;
     try {
       await runPool({
-        take: () => plan.jobs[next++],
+        take: () => {
+          const r = jobs.next();
+          return r.done ? undefined : r.value;
+        },
         concurrency: () => (concurrency ? concurrency.limit : fixedWorkers),
         signal: signals.stop,
         worker: async (job) => {
@@ -455,8 +453,8 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       runId,
       symbolsTotal: plan.symbols.length,
       symbolsOk,
-      unitsPlanned: plan.unitCount,
-      unitsSkipped: plan.skipped.length,
+      unitsPlanned: plan.estimate.units,
+      unitsSkipped: plan.estimate.skipped,
       unitsOk: counts.ok,
       unitsEmpty: counts.empty,
       unitsFailed: counts.failed,
@@ -494,38 +492,8 @@ async function closeProviders(providers: ReadonlyMap<string, Provider>): Promise
   for (const p of providers.values()) await p.close().catch(() => {});
 }
 
-/**
- * Provider calls a plan needs, per endpoint, and the least time they take under the per-minute
- * limits (endpoints are limited separately, so the slowest endpoint sets the duration). Calls
- * split further when an answer hits a row cap, so this is a lower bound.
- */
-export function estimateCalls(p: Provider, jobs: readonly Job[]): PreparedRun['estimate'][number] {
-  const caps = p.capabilities;
-  const perEndpoint = new Map<string, number>();
-  for (const j of jobs) {
-    if (j.provider !== p.name) continue;
-    const types = new Set(j.units.map((u) => (u.dataType === 'factors' ? caps.tickData : u.dataType)));
-    if (j.units.some((u) => u.dataType === 'factors') && caps.dataTypes.includes('order_book'))
-      types.add('order_book');
-    for (const t of types) {
-      for (const e of caps.endpointsOf?.[t] ?? [t]) perEndpoint.set(e, (perEndpoint.get(e) ?? 0) + 1);
-    }
-  }
-  const rpmOf = (e: string) => caps.endpoints.find((x) => x.name === e)?.requestsPerMinute;
-  const calls = [...perEndpoint.values()].reduce((a, b) => a + b, 0);
-  const minDurationMs = Math.max(
-    0,
-    ...[...perEndpoint].map(([e, n]) => (rpmOf(e) ? Math.ceil((n / (rpmOf(e) as number)) * 60_000) : 0)),
-  );
-  const limits = [...perEndpoint.keys()].map(rpmOf).filter((x): x is number => x !== undefined);
-  return {
-    provider: p.name,
-    calls,
-    requestsPerMinute: limits.length > 0 ? Math.min(...limits) : undefined,
-    minDurationMs,
-    perEndpoint: Object.fromEntries(perEndpoint),
-  };
-}
+/** Provider calls of a list of jobs (moved to plan-estimate.ts; kept here for importers). */
+export { estimateCalls };
 
 /** A sortable, unique run id: `20250605T013000Z-ab12`. */
 export function newRunId(nowMs: number, random: () => number): string {

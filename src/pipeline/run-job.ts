@@ -22,6 +22,7 @@ import type { AdaptiveConcurrency } from './schedule/adaptive-concurrency.js';
 import type { CircuitBreaker } from './schedule/circuit-breaker.js';
 import type { Clock } from '../limits/clock.js';
 import { classifyFailure, decideRetry, type FailureClass } from '../limits/retry-policy.js';
+import { recordNotListed } from './record-not-listed.js';
 import { validateRows } from './validate-rows.js';
 
 /** Inputs of the factor computation. */
@@ -61,6 +62,7 @@ type FetchOutcome =
 
 /** Runs one job. Resolves when every unit of the job has a ledger outcome (or the run aborted). */
 export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Promise<void> {
+  if (job.notListed !== undefined) return recordNotListed(job, deps, signal);
   const provider = deps.providers.get(job.provider);
   if (!provider) throw new IngestError('INTERNAL', `provider ${job.provider} is not constructed`);
   deps.emit({
