@@ -61,7 +61,23 @@ describe('tushare provider: universe and calendar', () => {
     expect(await p.universe({ includeDelisted: false, signal: signal() })).toEqual([...listed].sort());
     const all = emu.state.market.listings.map((l) => l.tsCode);
     expect(await p.universe({ includeDelisted: true, signal: signal() })).toEqual([...all].sort());
-    expect(emu.state.requests.map((r) => r.params['list_status'])).toEqual(['L', 'L', 'D', 'P']);
+    // One stock_basic call per list_status for the provider's lifetime (a run).
+    expect(emu.state.requests.map((r) => r.params['list_status'])).toEqual(['L', 'D', 'P']);
+  });
+
+  it('reads listing life from stock_basic: list_date, and delist_date for delisted listings, reusing the universe calls', async () => {
+    const emu = await emulator();
+    const p = createTushareProvider(config(emu.url), deps());
+    await p.universe({ includeDelisted: false, signal: signal() });
+    const life = await (p.listings as NonNullable<typeof p.listings>)({ signal: signal() });
+    for (const l of emu.state.market.listings) {
+      expect(life.get(l.tsCode)).toEqual({
+        firstDay: l.listDate,
+        ...(l.listStatus === 'D' && l.lastTradeDate ? { lastDay: l.lastTradeDate } : {}),
+      });
+    }
+    expect(life.get('605599.SH')).toEqual({ firstDay: '2024-03-04' });
+    expect(emu.state.requests.map((r) => r.params['list_status'])).toEqual(['L', 'D', 'P']);
   });
 
   it('returns SSE trading days ascending and caches them per instance', async () => {
@@ -517,7 +533,7 @@ describe('tushare provider: capabilities', () => {
     expect(p.name).toBe('tushare');
     expect(p.capabilities.dataTypes).toEqual(['bars_1m', 'bars_1d', 'order_book']);
     expect(p.capabilities.tickData).toBe('bars_1m');
-    expect(p.capabilities.maxDaysPerFetch).toMatchObject({ bars_1m: 30, bars_1d: 250 });
+    expect(p.capabilities.maxDaysPerFetch).toMatchObject({ bars_1m: 33, bars_1d: 250 });
     const byName = Object.fromEntries(p.capabilities.endpoints.map((e) => [e.name, e]));
     expect(byName['stk_mins']).toMatchObject({ requestsPerMinute: 50, rowCap: 8000 });
     expect(byName['daily']).toMatchObject({ requestsPerMinute: 200, rowCap: 6000 });
