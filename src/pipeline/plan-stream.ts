@@ -131,25 +131,35 @@ export function symbolJobs(spec: PlanSpec, shape: MarketShape, w: SymbolWork): J
     });
   }
   const fetchJobs: Job[] = [];
+  // Jobs of a provider's groups with units here; ids name the types only when several do.
+  const groupsWithJobs = new Map<string, number>();
   for (const group of shape.groups) {
     const streams = group.streams.filter((i) => !shape.market.has(i));
     if (streams.length === 0) continue;
-    const split = shape.groups.filter((g) => g.provider === group.provider).length > 1;
+    let any = false;
     for (const c of groupChunks(spec, shape, w, { span: group.span, streams })) {
+      any = true;
       const units: PlannedUnit[] = [];
       for (let k = c.start; k < c.end; k++) {
         for (const i of c.streams) if (isTodo(spec, shape, w, i, k)) units.push(unitAt(shape, w, i, k));
       }
-      const tradeDates = w.days.slice(c.start, c.end) as string[];
-      const types = [...new Set(units.map((u) => u.dataType))];
       fetchJobs.push({
-        id: `${group.provider}:${w.symbol}:${tradeDates[0]}${tradeDates.length > 1 ? `..${tradeDates[tradeDates.length - 1]}` : ''}${split ? `:${types.join('+')}` : ''}`,
+        id: '',
         provider: group.provider,
         symbol: w.symbol,
-        tradeDates,
+        tradeDates: w.days.slice(c.start, c.end) as string[],
         units,
       });
     }
+    if (any) groupsWithJobs.set(group.provider, (groupsWithJobs.get(group.provider) ?? 0) + 1);
+  }
+  for (const j of fetchJobs) {
+    const d = j.tradeDates;
+    const types =
+      (groupsWithJobs.get(j.provider) ?? 0) > 1
+        ? `:${[...new Set(j.units.map((u) => u.dataType))].join('+')}`
+        : '';
+    j.id = `${j.provider}:${w.symbol}:${d[0]}${d.length > 1 ? `..${d[d.length - 1]}` : ''}${types}`;
   }
   // Recent days before backfill (stable: equal first days keep group order).
   fetchJobs.sort((a, b) => (b.tradeDates[0] ?? '').localeCompare(a.tradeDates[0] ?? ''));
