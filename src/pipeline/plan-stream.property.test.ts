@@ -197,6 +197,7 @@ function sameAsOldPlanner({ spec, ledger, onlyCount }: Case): boolean {
 /** Cases where Tushare's whole-market daily bars are in play. */
 const marketCaseArb = specArb.map((c) => ({
   ...c,
+  onlyCount: undefined,
   spec: {
     ...c.spec,
     symbols: ['600000.SH', '000001.SZ', '300750.SZ', ...c.spec.symbols.filter((s) => s === 'AAPL')],
@@ -222,7 +223,8 @@ describe('streaming planner vs the old materialising planner', () => {
       fc.property(marketCaseArb, (c) => {
         if (sameAsOldPlanner(c)) market++;
       }),
-      { numRuns: 200 },
+      // A fixed seed: the share of whole-market plans below is a property of these cases.
+      { numRuns: 200, seed: 20_251_203 },
     );
     // The generator reaches whole-market plans, not only per-symbol ones.
     expect(market).toBeGreaterThan(20);
