@@ -203,7 +203,7 @@ async function runGate(
         if (isIngestError(e) && e.code === 'PROVIDER_RATE_LIMITED') {
           counts.refused++;
           // As run-job does; no retryAfterMs: the provider's hint assumes a 60-s window.
-          gate.onRateLimited({ provider: 'tushare', endpoint: 'stk_mins' });
+          await gate.onRateLimited({ provider: 'tushare', endpoint: 'stk_mins' });
         } else counts.other++;
       }
     }

@@ -237,6 +237,12 @@ function checkRules(config: ResolvedConfig): string[] {
       `ingestion.workers: expected at most ingestion.max_workers (${config.ingestion.max_workers}), found ${config.ingestion.workers}`,
     );
   }
+  const breaker = config.ingestion.circuit_breaker;
+  if (breaker.max_open_ms < breaker.open_ms) {
+    issues.push(
+      `ingestion.circuit_breaker.max_open_ms: expected at least ingestion.circuit_breaker.open_ms (${breaker.open_ms}), found ${breaker.max_open_ms}`,
+    );
+  }
   for (const [type, chain] of Object.entries(config.routing)) {
     if (!chain) continue;
     const seen = new Set<string>();

@@ -117,8 +117,74 @@ const ingestion = z
           .describe('Attempts per unit, including the first.'),
         base_delay_ms: z.number().int().min(0).default(500).describe('First backoff step, ms (full jitter).'),
         max_delay_ms: z.number().int().min(0).default(30_000).describe('Backoff cap, ms.'),
+        rate_limit_retries: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(50)
+          .describe(
+            'Rate-limit answers absorbed per provider call before it fails; they use up no attempts (the rate-limit gate paces the retry).',
+          ),
+        store_write_attempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(4)
+          .describe("Attempts of one store write (a job's rows) before its units fail; same backoff."),
+        ledger_write_attempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(4)
+          .describe('Attempts of one ledger write; after the last, its units are simply redone next run.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Retry policy of provider calls, planning calls, store and ledger writes.'),
+    circuit_breaker: z
+      .strictObject({
+        failure_threshold: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000)
+          .default(5)
+          .describe('Consecutive transient failures of a provider that open its circuit.'),
+        open_ms: z
+          .number()
+          .int()
+          .min(1)
+          .default(5_000)
+          .describe('First open period, ms: calls fail fast meanwhile, then one probe goes through.'),
+        max_open_ms: z
+          .number()
+          .int()
+          .min(1)
+          .default(30_000)
+          .describe('Cap of the open period, which doubles on each reopening, ms (>= open_ms).'),
+      })
+      .prefault({})
+      .describe('Per-provider circuit breaker.'),
+    auto_workers: z
+      .strictObject({
+        initial: z
+          .number()
+          .int()
+          .min(1)
+          .max(1024)
+          .default(4)
+          .describe('Worker count a run with workers: auto starts at (clamped to max_workers).'),
+        max_latency_growth: z
+          .number()
+          .min(1)
+          .max(100)
+          .default(3)
+          .describe('Mean latency above this multiple of the best seen halves the worker count.'),
+      })
+      .prefault({})
+      .describe('Adaptive concurrency of workers: auto.'),
     priority: z.array(z.string()).default([]).describe('Symbols processed first.'),
     include_delisted: z.boolean().default(false).describe('With ALL: also delisted and suspended listings.'),
   })

@@ -75,7 +75,7 @@ describe('createRateLimitGate', () => {
 
   it('skips disabled keys and rejects with PROVIDER_AUTH naming the reasons once all are disabled', async () => {
     const { gate } = setup({ tushare: 100 });
-    gate.disableKey({ provider: 'tushare', keyIndex: 1, reason: 'bad token (…ab12)' });
+    await gate.disableKey({ provider: 'tushare', keyIndex: 1, reason: 'bad token (…ab12)' });
     for (let i = 0; i < 20; i++) {
       const { keyIndex } = await gate.acquire({
         provider: 'tushare',
@@ -85,7 +85,7 @@ describe('createRateLimitGate', () => {
       });
       expect(keyIndex).toBe(0);
     }
-    gate.disableKey({ provider: 'tushare', keyIndex: 0, reason: 'daily quota used up' });
+    await gate.disableKey({ provider: 'tushare', keyIndex: 0, reason: 'daily quota used up' });
     const error = await gate
       .acquire({ provider: 'tushare', endpoint: 'daily', keyCount: 2, signal: never })
       .catch((e: unknown) => e);
@@ -101,18 +101,24 @@ describe('createRateLimitGate', () => {
     });
   });
 
-  it('disabling a key on one endpoint leaves it usable on others', async () => {
+  it('a disabled key is disabled for its provider on every endpoint (fetching and planning alike)', async () => {
     const { gate } = setup({ tushare: 100 });
-    gate.disableKey({ provider: 'tushare', keyIndex: 0, endpoint: 'stk_mins', reason: 'no permission' });
+    await gate.acquire({ provider: 'tushare', endpoint: 'stk_mins', keyCount: 2, signal: never });
+    await gate.disableKey({ provider: 'tushare', keyIndex: 0, reason: 'token rejected' });
+    for (const endpoint of ['stk_mins', 'daily', 'stock_basic', 'trade_cal']) {
+      for (let i = 0; i < 3; i++) {
+        await expect(
+          gate.acquire({ provider: 'tushare', endpoint, keyCount: 2, signal: never }),
+        ).resolves.toMatchObject({ keyIndex: 1 });
+      }
+      await expect(gate.acquire({ provider: 'tushare', endpoint, signal: never })).rejects.toMatchObject({
+        code: 'PROVIDER_AUTH',
+      });
+    }
     await expect(
-      gate.acquire({ provider: 'tushare', endpoint: 'daily', signal: never }),
+      gate.acquire({ provider: 'yahoo', endpoint: 'chart', signal: never }),
     ).resolves.toMatchObject({
       keyIndex: 0,
-    });
-    await expect(
-      gate.acquire({ provider: 'tushare', endpoint: 'stk_mins', signal: never }),
-    ).rejects.toMatchObject({
-      code: 'PROVIDER_AUTH',
     });
   });
 
@@ -123,11 +129,13 @@ describe('createRateLimitGate', () => {
     await clock.advance(30_000);
     // Key 0 frees at 60 s, key 1 at 60 s too; the tie goes to key 0.
     const waiting = gate.acquire({ provider: 'tushare', endpoint: 'daily', keyCount: 2, signal: never });
-    gate.disableKey({ provider: 'tushare', keyIndex: 0, reason: 'bad token' });
+    await clock.advance(0);
+    await gate.disableKey({ provider: 'tushare', keyIndex: 0, reason: 'bad token' });
     await clock.advance(30_000);
     await expect(waiting).resolves.toMatchObject({ keyIndex: 1 });
     const last = gate.acquire({ provider: 'tushare', endpoint: 'daily', keyCount: 2, signal: never });
-    gate.disableKey({ provider: 'tushare', keyIndex: 1, reason: 'bad token' });
+    await clock.advance(0);
+    await gate.disableKey({ provider: 'tushare', keyIndex: 1, reason: 'bad token' });
     await expect(last).rejects.toMatchObject({ code: 'PROVIDER_AUTH' });
     expect(clock.pendingTimers()).toBe(0);
   });
@@ -135,7 +143,7 @@ describe('createRateLimitGate', () => {
   it('a rate-limit answer pauses every waiter of that limiter for retryAfterMs', async () => {
     const { clock, gate } = setup({ yahoo: 1_000 });
     await gate.acquire({ provider: 'yahoo', endpoint: 'chart', signal: never });
-    gate.onRateLimited({ provider: 'yahoo', endpoint: 'chart', retryAfterMs: 5_000 });
+    await gate.onRateLimited({ provider: 'yahoo', endpoint: 'chart', retryAfterMs: 5_000 });
     const grants: number[] = [];
     for (let i = 0; i < 4; i++) {
       void gate
@@ -148,7 +156,7 @@ describe('createRateLimitGate', () => {
     expect(grants).toEqual([5_000, 5_000, 5_000, 5_000]);
     // Other endpoints are not slowed.
     await clock.advance(0);
-    gate.onRateLimited({ provider: 'yahoo', endpoint: 'chart', retryAfterMs: 10_000 });
+    await gate.onRateLimited({ provider: 'yahoo', endpoint: 'chart', retryAfterMs: 10_000 });
     await expect(
       gate.acquire({ provider: 'yahoo', endpoint: 'search', signal: never }),
     ).resolves.toMatchObject({
@@ -158,7 +166,7 @@ describe('createRateLimitGate', () => {
 
   it('without retryAfterMs pauses until the window frees (oldest entry + window), or a full window', async () => {
     const { clock, gate } = setup({ tushare: 500 });
-    gate.onRateLimited({ provider: 'tushare', endpoint: 'daily' });
+    await gate.onRateLimited({ provider: 'tushare', endpoint: 'daily' });
     let first: number | undefined;
     void gate
       .acquire({ provider: 'tushare', endpoint: 'daily', signal: never })
@@ -166,7 +174,7 @@ describe('createRateLimitGate', () => {
     await clock.advance(60_000);
     expect(first).toBe(60_000);
     await clock.advance(10_000); // oldest entry now at 60 s
-    gate.onRateLimited({ provider: 'tushare', endpoint: 'daily' });
+    await gate.onRateLimited({ provider: 'tushare', endpoint: 'daily' });
     let second: number | undefined;
     void gate
       .acquire({ provider: 'tushare', endpoint: 'daily', signal: never })
@@ -180,14 +188,14 @@ describe('createRateLimitGate', () => {
   it('learns a lower stated limit for every key of the endpoint, emits it, and exports it', async () => {
     const { clock, gate, events } = setup({ tushare: 200 });
     await gate.acquire({ provider: 'tushare', endpoint: 'stk_mins', keyCount: 2, signal: never });
-    gate.onRateLimited({
+    await gate.onRateLimited({
       provider: 'tushare',
       endpoint: 'stk_mins',
       keyIndex: 0,
       statedLimitPerMinute: 2,
       retryAfterMs: 0,
     });
-    gate.onRateLimited({
+    await gate.onRateLimited({
       provider: 'tushare',
       endpoint: 'stk_mins',
       keyIndex: 0,
@@ -197,7 +205,7 @@ describe('createRateLimitGate', () => {
     expect(events).toEqual([
       { type: 'rate-limit:learned', provider: 'tushare', endpoint: 'stk_mins', limit: 2 },
     ]);
-    expect(gate.learnedLimits()).toEqual({ 'tushare|stk_mins': 2 });
+    expect(await gate.learnedLimits()).toEqual({ 'tushare|stk_mins': 2 });
     for (let i = 0; i < 3; i++)
       await gate.acquire({ provider: 'tushare', endpoint: 'stk_mins', keyCount: 2, signal: never });
     let fifth: number | undefined;
@@ -224,7 +232,7 @@ describe('createRateLimitGate', () => {
       ['tushare', 'stk_mins', 5],
       ['yahoo', 'chart', 3],
     ]);
-    expect(gate.learnedLimits()).toEqual({ 'tushare|stk_mins': 5, 'yahoo|chart': 10 });
+    expect(await gate.learnedLimits()).toEqual({ 'tushare|stk_mins': 5, 'yahoo|chart': 10 });
     expect(() =>
       createRateLimitGate({ clock: createFakeClock(), limitFor: () => 1, learnedLimits: { 'a|b': 0 } }),
     ).toThrow(/learnedLimits\["a\|b"\]/);
@@ -233,7 +241,7 @@ describe('createRateLimitGate', () => {
   it('learns a stated limit for an unlimited endpoint', async () => {
     const { gate } = setup({});
     await gate.acquire({ provider: 'simulated', endpoint: 'generate', signal: never });
-    gate.onRateLimited({
+    await gate.onRateLimited({
       provider: 'simulated',
       endpoint: 'generate',
       statedLimitPerMinute: 7,
@@ -251,6 +259,7 @@ describe('createRateLimitGate', () => {
     await clock.advance(500);
     await short;
     void gate.acquire({ provider: 'tushare', endpoint: 'daily', signal: never });
+    await clock.advance(0);
     expect(events).toEqual([
       { type: 'rate-limit:waiting', provider: 'tushare', endpoint: 'daily', keyIndex: 0, waitMs: 60_000 },
     ]);

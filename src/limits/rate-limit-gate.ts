@@ -1,17 +1,18 @@
 import { IngestError, throwIfAborted } from '../errors.js';
 import type { AcquiredSlot, AcquireParams, RateLimitFeedback, RequestGate } from './request-gate.js';
 import type { Clock } from './clock.js';
-import { SlidingWindowLimiter, type SlidingWindowLimiterStats } from './sliding-window-limiter.js';
+import { MemoryWindowStore } from './memory-window-store.js';
+import type { WindowKey, WindowStore } from './window-store.js';
 
 /** What the gate tells reporters. */
 export type GateEvent =
   | {
-      /** A request must wait longer than `waitingEventMinMs` for its limiter. */
+      /** A request must wait longer than `waitingEventMinMs` for its window. */
       type: 'rate-limit:waiting';
       provider: string;
       endpoint: string;
       keyIndex: number;
-      /** Estimated wait, ms. */
+      /** Expected wait, ms. */
       waitMs: number;
     }
   | {
@@ -23,26 +24,38 @@ export type GateEvent =
       limit: number;
     };
 
-/** Counters of one (provider, endpoint, key) limiter. */
-export interface GateLimiterStats extends SlidingWindowLimiterStats {
+/** Counters of one (provider, endpoint, key) as this process saw them. */
+export interface GateLimiterStats {
   provider: string;
   endpoint: string;
   keyIndex: number;
+  /** Requests this gate granted on the key. */
+  acquired: number;
+  /** Limit per window in force (configured, or a lower learned one); `undefined` = unlimited. */
+  limit: number | undefined;
+  /** Most grants of this gate inside one window of the key. */
+  maxInWindow: number;
+  /** Callers of this provider and endpoint waiting right now. */
+  waiting: number;
 }
 
-/** Counters of every limiter the gate created, sorted by provider, endpoint, key. */
+/** Counters of every key the gate used, sorted by provider, endpoint, key. */
 export interface GateStats {
   limiters: GateLimiterStats[];
 }
 
 /** Options of {@link createRateLimitGate}. */
 export interface RateLimitGateOptions {
-  /** Time source. */
+  /** Time source for waiting (sleeps are abort-aware). */
   clock: Clock;
   /**
+   * Where the windows live (default: a `MemoryWindowStore` on `clock`). A shared store (Redis)
+   * makes several processes share one quota; its clock then decides every time.
+   */
+  store?: WindowStore;
+  /**
    * Requests per window per API key for (provider, endpoint), from config (`per_api` override,
-   * else the provider-level `requests_per_minute`); `undefined` = unlimited. Read once, when the
-   * limiter for that pair is first needed.
+   * else the provider-level `requests_per_minute`); `undefined` = unlimited.
    */
   limitFor(provider: string, endpoint: string): number | undefined;
   /**
@@ -54,25 +67,35 @@ export interface RateLimitGateOptions {
   onEvent?(event: GateEvent): void;
   /** Window length, ms. Default 60 000 (limits are per minute); tests may shorten it. */
   windowMs?: number;
-  /** Shortest estimated wait that emits `rate-limit:waiting`, ms. Default 1 000. */
+  /** Shortest expected wait that emits `rate-limit:waiting`, ms. Default 1 000. */
   waitingEventMinMs?: number;
 }
 
 /** The gate plus what the pipeline persists and benches measure. */
 export interface RateLimitGate extends RequestGate {
-  /** Learned limits (loaded ones plus those learned in this run), keyed `${provider}|${endpoint}`. */
-  learnedLimits(): Record<string, number>;
-  /** Per-limiter counters. */
+  /**
+   * Learned limits (loaded ones, those learned here and those the store learned from other
+   * processes), keyed `${provider}|${endpoint}`.
+   */
+  learnedLimits(): Promise<Record<string, number>>;
+  /** Per-key counters of this gate. */
   stats(): GateStats;
 }
 
-interface LimiterEntry {
+interface KeyStats {
   provider: string;
   endpoint: string;
   keyIndex: number;
-  limiter: SlidingWindowLimiter;
-  /** Fires when this key is disabled, so its waiters move to another key. */
-  disabled: AbortController;
+  acquired: number;
+  /** Grant times (store clock) inside the last window, oldest first. */
+  recent: number[];
+  maxInWindow: number;
+}
+
+/** Callers of one (provider, endpoint), served one at a time in arrival order. */
+interface PairQueue {
+  tail: Promise<void>;
+  waiting: number;
 }
 
 const pairKey = (provider: string, endpoint: string): string => `${provider}|${endpoint}`;
@@ -80,15 +103,32 @@ const pairKey = (provider: string, endpoint: string): string => `${provider}|${e
 const minLimit = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
+/** Resolves when `promise` does, or rejects with `ABORTED` when `signal` fires first. */
+function untilOrAbort(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  throwIfAborted(signal);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(new IngestError('ABORTED', 'aborted', { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
 /**
- * Creates the run's {@link RequestGate}: one exact sliding-window limiter per
- * (provider, endpoint, API key), created lazily. With several keys, each request goes to the
- * enabled key whose window frees soonest. A rate-limit answer pauses the whole limiter (everyone
- * using that key and endpoint waits), and a provider-stated lower limit replaces the configured
- * one for all keys of that endpoint and is reported by {@link RateLimitGate.learnedLimits}.
+ * Creates the run's {@link RequestGate} over a {@link WindowStore}: one exact sliding window per
+ * (provider, endpoint, API key). Callers of one (provider, endpoint) are served first-in
+ * first-out; the caller at the head asks the store for a slot on each enabled key (least used
+ * first, so keys take turns under light load) and, when every window is full, sleeps until the
+ * earliest time the store named. A rate-limit answer pauses the key's window for everyone
+ * sharing the store; a provider-stated lower limit applies to every key of that endpoint and is
+ * reported by {@link RateLimitGate.learnedLimits}. A disabled key is refused by the store on every
+ * endpoint of its provider (docs/ARCHITECTURE.md, "Rejected tokens").
  */
 export function createRateLimitGate(options: RateLimitGateOptions): RateLimitGate {
   const { clock } = options;
+  const store = options.store ?? new MemoryWindowStore({ clock });
   const windowMs = options.windowMs ?? 60_000;
   const waitingEventMinMs = options.waitingEventMinMs ?? 1_000;
   const learned = new Map<string, number>();
@@ -98,51 +138,113 @@ export function createRateLimitGate(options: RateLimitGateOptions): RateLimitGat
     }
     learned.set(key, limit);
   }
-  const entries = new Map<string, LimiterEntry>();
-  /** provider → keyIndex → reason, for keys disabled on every endpoint. */
-  const disabledForProvider = new Map<string, Map<number, string>>();
-  /** `${provider}|${endpoint}` → keyIndex → reason, for keys disabled on one endpoint. */
-  const disabledForEndpoint = new Map<string, Map<number, string>>();
+  const keyStats = new Map<string, KeyStats>();
+  const queues = new Map<string, PairQueue>();
+  /** Fired (and replaced) when a key of the provider is disabled here: waiters look again. */
+  const wakeByProvider = new Map<string, AbortController>();
+  let loadedPushed: Promise<void> | undefined;
 
   const emit = (event: GateEvent): void => options.onEvent?.(event);
 
-  const disabledReason = (provider: string, endpoint: string, keyIndex: number): string | undefined =>
-    disabledForProvider.get(provider)?.get(keyIndex) ??
-    disabledForEndpoint.get(pairKey(provider, endpoint))?.get(keyIndex);
+  /** Shares limits learned by earlier runs with every process using the store (once). */
+  const pushLoaded = (): Promise<void> =>
+    (loadedPushed ??= (async () => {
+      for (const [id, limit] of learned) {
+        const sep = id.indexOf('|');
+        await store.learnLimit({ provider: id.slice(0, sep), endpoint: id.slice(sep + 1), limit });
+      }
+    })());
 
-  const entryFor = (provider: string, endpoint: string, keyIndex: number): LimiterEntry => {
+  const limitOf = (provider: string, endpoint: string): number | undefined =>
+    minLimit(options.limitFor(provider, endpoint), learned.get(pairKey(provider, endpoint)));
+
+  const statsFor = (provider: string, endpoint: string, keyIndex: number): KeyStats => {
     const id = `${provider}|${endpoint}|${keyIndex}`;
-    let entry = entries.get(id);
-    if (entry === undefined) {
-      const configured = options.limitFor(provider, endpoint);
-      entry = {
-        provider,
-        endpoint,
-        keyIndex,
-        limiter: new SlidingWindowLimiter({
-          limit: minLimit(configured, learned.get(pairKey(provider, endpoint))),
-          windowMs,
-          clock,
-        }),
-        disabled: new AbortController(),
-      };
-      if (disabledReason(provider, endpoint, keyIndex) !== undefined) entry.disabled.abort();
-      entries.set(id, entry);
+    let s = keyStats.get(id);
+    if (s === undefined) {
+      s = { provider, endpoint, keyIndex, acquired: 0, recent: [], maxInWindow: 0 };
+      keyStats.set(id, s);
     }
-    return entry;
+    return s;
   };
 
-  const allDisabledError = (provider: string, endpoint: string, keyCount: number): IngestError => {
-    const reasons: string[] = [];
-    for (let k = 0; k < keyCount; k++)
-      reasons.push(`key ${k}: ${disabledReason(provider, endpoint, k) ?? '?'}`);
+  const wakeSignal = (provider: string): AbortSignal => {
+    let c = wakeByProvider.get(provider);
+    if (c === undefined) wakeByProvider.set(provider, (c = new AbortController()));
+    return c.signal;
+  };
+
+  const allDisabledError = (
+    provider: string,
+    endpoint: string,
+    reasons: ReadonlyMap<number, string>,
+    keyCount: number,
+  ): IngestError => {
+    const parts: string[] = [];
+    for (let k = 0; k < keyCount; k++) parts.push(`key ${k}: ${reasons.get(k) ?? '?'}`);
     const what =
       keyCount === 1 ? `the API key of ${provider} is` : `all ${keyCount} API keys of ${provider} are`;
     return new IngestError(
       'PROVIDER_AUTH',
-      `${what} disabled for "${endpoint}": ${reasons.join('; ')}. Fix or replace the token(s) in the config.`,
+      `${what} disabled: ${parts.join('; ')}. Fix or replace the token(s) in the config.`,
       { retryable: false, context: { provider, endpoint, keyCount } },
     );
+  };
+
+  /** The head of the queue: tries every key, sleeps until the earliest refusal ends, repeats. */
+  const reserve = async (
+    provider: string,
+    endpoint: string,
+    keyCount: number,
+    signal: AbortSignal,
+  ): Promise<AcquiredSlot> => {
+    const stats = Array.from({ length: keyCount }, (_, k) => statsFor(provider, endpoint, k));
+    let announcedUntilMs = -Infinity;
+    for (;;) {
+      throwIfAborted(signal);
+      const wake = wakeSignal(provider);
+      const limit = limitOf(provider, endpoint);
+      // Least used first (ties: lower index): keys take turns while several have room.
+      const order = [...stats].sort((a, b) => a.acquired - b.acquired || a.keyIndex - b.keyIndex);
+      const disabled = new Map<number, string>();
+      let soonest: { atMs: number; keyIndex: number } | undefined;
+      for (const s of order) {
+        const key: WindowKey = { provider, endpoint, keyIndex: s.keyIndex };
+        const r = await store.tryReserve({ key, limit, windowMs, signal });
+        if (r.granted) {
+          s.acquired++;
+          const cutoff = r.atMs - windowMs;
+          while (s.recent.length > 0 && (s.recent[0] as number) <= cutoff) s.recent.shift();
+          s.recent.push(r.atMs);
+          s.maxInWindow = Math.max(s.maxInWindow, s.recent.length);
+          let restamped = false;
+          return {
+            keyIndex: s.keyIndex,
+            done: () => {
+              if (restamped) return;
+              restamped = true;
+              // A lost restamp only makes the window count the request from its grant.
+              store.restamp({ key, slotId: r.slotId, windowMs }).catch(() => {});
+            },
+          };
+        }
+        if (r.disabledReason !== undefined) disabled.set(s.keyIndex, r.disabledReason);
+        else if (soonest === undefined || r.retryAtMs < soonest.atMs)
+          soonest = { atMs: r.retryAtMs, keyIndex: s.keyIndex };
+      }
+      if (soonest === undefined) throw allDisabledError(provider, endpoint, disabled, keyCount);
+      const waitMs = soonest.atMs - (await store.now());
+      if (waitMs > waitingEventMinMs && soonest.atMs > announcedUntilMs) {
+        announcedUntilMs = soonest.atMs;
+        emit({ type: 'rate-limit:waiting', provider, endpoint, keyIndex: soonest.keyIndex, waitMs });
+      }
+      try {
+        await clock.sleep(waitMs, AbortSignal.any([signal, wake]));
+      } catch (error) {
+        // A key was disabled meanwhile: look again (another key, or fail when none is left).
+        if (signal.aborted || !wake.aborted) throw error;
+      }
+    }
   };
 
   return {
@@ -152,106 +254,72 @@ export function createRateLimitGate(options: RateLimitGateOptions): RateLimitGat
       if (!(Number.isInteger(keyCount) && keyCount >= 1)) {
         throw new RangeError(`keyCount must be an integer >= 1, got ${keyCount}`);
       }
-      for (;;) {
-        throwIfAborted(signal);
-        let best: LimiterEntry | undefined;
-        let bestReadyMs = Infinity;
-        let bestAcquired = Infinity;
-        for (let k = 0; k < keyCount; k++) {
-          if (disabledReason(provider, endpoint, k) !== undefined) continue;
-          const entry = entryFor(provider, endpoint, k);
-          const readyMs = entry.limiter.estimateReadyAtMs();
-          const acquired = entry.limiter.stats().acquired;
-          // Ties (several keys free now) go to the least used key: round-robin under light load.
-          if (readyMs < bestReadyMs || (readyMs === bestReadyMs && acquired < bestAcquired)) {
-            best = entry;
-            bestReadyMs = readyMs;
-            bestAcquired = acquired;
-          }
-        }
-        if (best === undefined) throw allDisabledError(provider, endpoint, keyCount);
-        const waitMs = bestReadyMs - clock.now();
-        if (waitMs > waitingEventMinMs) {
-          emit({ type: 'rate-limit:waiting', provider, endpoint, keyIndex: best.keyIndex, waitMs });
-        }
-        try {
-          // A slot free now is granted synchronously, so the key cannot be disabled meanwhile.
-          const limiter = best.limiter;
-          const grantedAtMs = await limiter.acquire(
-            waitMs > 0 ? AbortSignal.any([signal, best.disabled.signal]) : signal,
-          );
-          let completed = false;
-          return {
-            keyIndex: best.keyIndex,
-            done: () => {
-              if (completed) return;
-              completed = true;
-              limiter.complete(grantedAtMs);
-            },
-          };
-        } catch (error) {
-          // The key was disabled while we waited: pick another one (or fail if none is left).
-          if (!signal.aborted && best.disabled.signal.aborted) continue;
-          throw error;
-        }
+      throwIfAborted(signal);
+      const id = pairKey(provider, endpoint);
+      let queue = queues.get(id);
+      if (queue === undefined) queues.set(id, (queue = { tail: Promise.resolve(), waiting: 0 }));
+      const previous = queue.tail;
+      let release!: () => void;
+      queue.tail = new Promise<void>((resolve) => (release = resolve));
+      queue.waiting++;
+      try {
+        await pushLoaded();
+        await untilOrAbort(previous, signal);
+        return await reserve(provider, endpoint, keyCount, signal);
+      } finally {
+        queue.waiting--;
+        // Hand over in arrival order, also when this caller gave up before its turn.
+        void previous.then(release);
       }
     },
 
-    onRateLimited(feedback: RateLimitFeedback): void {
+    async onRateLimited(feedback: RateLimitFeedback): Promise<void> {
       const { provider, endpoint } = feedback;
-      const entry = entryFor(provider, endpoint, feedback.keyIndex ?? 0);
-      const nowMs = clock.now();
       const stated = feedback.statedLimitPerMinute;
       if (stated !== undefined && Number.isInteger(stated) && stated >= 1) {
-        const current = entry.limiter.limit;
+        // Decided before any await, so concurrent answers stating the same limit report it once.
+        const current = limitOf(provider, endpoint);
         if (current === undefined || stated < current) {
           learned.set(pairKey(provider, endpoint), stated);
-          for (const other of entries.values()) {
-            if (other.provider === provider && other.endpoint === endpoint) {
-              const otherLimit = other.limiter.limit;
-              if (otherLimit === undefined || stated < otherLimit) other.limiter.setLimit(stated);
-            }
-          }
           emit({ type: 'rate-limit:learned', provider, endpoint, limit: stated });
         }
+        await pushLoaded();
+        await store.learnLimit({ provider, endpoint, limit: stated });
       }
-      const untilMs =
-        feedback.retryAfterMs !== undefined && feedback.retryAfterMs >= 0
-          ? nowMs + feedback.retryAfterMs
-          : (entry.limiter.oldestExpiresAtMs() ?? nowMs + windowMs);
-      entry.limiter.pauseUntil(untilMs);
+      const forMs =
+        feedback.retryAfterMs !== undefined && feedback.retryAfterMs >= 0 ? feedback.retryAfterMs : undefined;
+      await store.pause({
+        key: { provider, endpoint, keyIndex: feedback.keyIndex ?? 0 },
+        ...(forMs === undefined ? {} : { forMs }),
+        windowMs,
+      });
     },
 
-    disableKey(params: { provider: string; keyIndex: number; reason: string; endpoint?: string }): void {
-      const { provider, keyIndex, reason, endpoint } = params;
-      const scopeKey = endpoint === undefined ? provider : pairKey(provider, endpoint);
-      const scope = endpoint === undefined ? disabledForProvider : disabledForEndpoint;
-      let reasons = scope.get(scopeKey);
-      if (reasons === undefined) {
-        reasons = new Map();
-        scope.set(scopeKey, reasons);
-      }
-      if (!reasons.has(keyIndex)) reasons.set(keyIndex, reason);
-      for (const entry of entries.values()) {
-        if (
-          entry.provider === provider &&
-          entry.keyIndex === keyIndex &&
-          (endpoint === undefined || entry.endpoint === endpoint)
-        ) {
-          entry.disabled.abort();
-        }
-      }
+    async disableKey(params: { provider: string; keyIndex: number; reason: string }): Promise<void> {
+      await store.disableKey(params);
+      const wake = wakeByProvider.get(params.provider);
+      wakeByProvider.delete(params.provider);
+      wake?.abort();
     },
 
-    learnedLimits: () => Object.fromEntries(learned),
+    async learnedLimits(): Promise<Record<string, number>> {
+      const shared = await store.learnedLimits();
+      const merged = new Map(learned);
+      for (const [id, limit] of Object.entries(shared))
+        merged.set(id, Math.min(limit, merged.get(id) ?? limit));
+      return Object.fromEntries(merged);
+    },
 
     stats: () => ({
-      limiters: [...entries.values()]
-        .map((e) => ({
-          provider: e.provider,
-          endpoint: e.endpoint,
-          keyIndex: e.keyIndex,
-          ...e.limiter.stats(),
+      limiters: [...keyStats.values()]
+        .map((s) => ({
+          provider: s.provider,
+          endpoint: s.endpoint,
+          keyIndex: s.keyIndex,
+          acquired: s.acquired,
+          limit: limitOf(s.provider, s.endpoint),
+          maxInWindow: s.maxInWindow,
+          waiting: queues.get(pairKey(s.provider, s.endpoint))?.waiting ?? 0,
         }))
         .sort(
           (a, b) =>

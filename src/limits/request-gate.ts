@@ -2,7 +2,8 @@ import { throwIfAborted } from '../errors.js';
 
 /**
  * The rate-limit gate that providers call before every outgoing request. It is owned by the
- * pipeline (one per run, shared by all workers) and keyed by (provider, endpoint, API key).
+ * pipeline (one per run, shared by all workers) and keyed by (provider, endpoint, API key); its
+ * window state lives in a `WindowStore` (window-store.ts), in memory or shared through Redis.
  * Providers never sleep on their own; they wait here.
  */
 
@@ -46,10 +47,14 @@ export interface RequestGate {
    * with `PROVIDER_AUTH` when every key of the provider has been disabled.
    */
   acquire(params: AcquireParams): Promise<AcquiredSlot>;
-  /** A provider answered "rate limited": slow the shared limiter for everyone. */
-  onRateLimited(feedback: RateLimitFeedback): void;
-  /** Stop handing out a key (bad token, daily quota used up), with the reason for logs. */
-  disableKey(params: { provider: string; keyIndex: number; reason: string; endpoint?: string }): void;
+  /** A provider answered "rate limited": pause the key's window for everyone sharing it. */
+  onRateLimited(feedback: RateLimitFeedback): Promise<void>;
+  /**
+   * Stop handing out a key of a provider, on every endpoint (a rejected token, a used-up daily
+   * quota), with the reason for messages. Waiters move to another key, or fail with
+   * `PROVIDER_AUTH` once none is left.
+   */
+  disableKey(params: { provider: string; keyIndex: number; reason: string }): Promise<void>;
 }
 
 /** A gate with no limits (library use, tests that do not exercise pacing). */
@@ -58,6 +63,6 @@ export const unlimitedGate: RequestGate = {
     throwIfAborted(params.signal);
     return { keyIndex: 0 };
   },
-  onRateLimited: () => {},
-  disableKey: () => {},
+  onRateLimited: async () => {},
+  disableKey: async () => {},
 };

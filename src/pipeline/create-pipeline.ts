@@ -23,6 +23,7 @@ import { AdaptiveConcurrency } from './schedule/adaptive-concurrency.js';
 import { CircuitBreaker } from './schedule/circuit-breaker.js';
 import type { Clock } from '../limits/clock.js';
 import { createRateLimitGate } from '../limits/rate-limit-gate.js';
+import type { WindowStore } from '../limits/window-store.js';
 import { classifyFailure, decideRetry } from '../limits/retry-policy.js';
 import { runPool } from './schedule/worker-pool.js';
 
@@ -41,6 +42,11 @@ export interface PipelineDeps {
   saveLearnedLimits?(limits: Record<string, number>): void;
   /** Length of a provider's rate-limit window, ms (default 60 000: limits are per minute). Tests shrink it. */
   rateWindowMs?: number;
+  /**
+   * Where rate-limit windows live (default: in this process). A shared store (Redis) makes every
+   * process of a distributed run share one quota per API key.
+   */
+  windowStore?: WindowStore;
 }
 
 /**
@@ -111,8 +117,8 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
         const cls = classifyFailure(error);
         const keyIndex = typeof error.context.keyIndex === 'number' ? error.context.keyIndex : undefined;
         const endpoint = typeof error.context.endpoint === 'string' ? error.context.endpoint : undefined;
-        if (cls === 'rate_limited' && rateLimited++ < 50) {
-          gate.onRateLimited({
+        if (cls === 'rate_limited' && rateLimited++ < retry.rate_limit_retries) {
+          await gate.onRateLimited({
             provider: provider.name,
             endpoint: endpoint ?? 'unknown',
             ...(keyIndex !== undefined ? { keyIndex } : {}),
@@ -126,12 +132,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
         }
         if ((cls === 'auth' || cls === 'quota') && keyIndex !== undefined) {
           const reason = loaded.redactor.redact(error.message);
-          gate.disableKey({
-            provider: provider.name,
-            keyIndex,
-            reason,
-            ...(cls === 'quota' && endpoint ? { endpoint } : {}),
-          });
+          await gate.disableKey({ provider: provider.name, keyIndex, reason });
           emit({ type: 'provider:key-disabled', provider: provider.name, keyIndex, reason });
           continue; // the gate fails with PROVIDER_AUTH once no key is left
         }
@@ -154,6 +155,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
   }
   const gate = createRateLimitGate({
     clock: deps.clock,
+    ...(deps.windowStore ? { store: deps.windowStore } : {}),
     windowMs: gateWindowMs(deps.rateWindowMs ?? 60_000),
     limitFor,
     ...(deps.learnedLimits ? { learnedLimits: deps.learnedLimits } : {}),
@@ -278,8 +280,8 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
         ? new AdaptiveConcurrency({
             min: 1,
             max: options.maxWorkers,
-            initial: 4,
-            maxLatencyGrowth: 3,
+            initial: config.ingestion.auto_workers.initial,
+            maxLatencyGrowth: config.ingestion.auto_workers.max_latency_growth,
             clock: deps.clock,
           })
         : undefined;
@@ -290,8 +292,9 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
         new CircuitBreaker({
           clock: deps.clock,
           // Short pauses: units fail fast while it is open and retry after the pause.
-          openMs: 5_000,
-          maxOpenMs: 30_000,
+          failureThreshold: config.ingestion.circuit_breaker.failure_threshold,
+          openMs: config.ingestion.circuit_breaker.open_ms,
+          maxOpenMs: config.ingestion.circuit_breaker.max_open_ms,
           onStateChange: (state: string, openUntilMs?: number) =>
             emit({
               type: 'circuit:changed',
@@ -404,6 +407,9 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
                   maxAttempts: config.ingestion.retry.max_attempts,
                   baseDelayMs: config.ingestion.retry.base_delay_ms,
                   maxDelayMs: config.ingestion.retry.max_delay_ms,
+                  rateLimitRetries: config.ingestion.retry.rate_limit_retries,
+                  storeWriteAttempts: config.ingestion.retry.store_write_attempts,
+                  ledgerWriteAttempts: config.ingestion.retry.ledger_write_attempts,
                 },
                 clock: deps.clock,
                 random: deps.random,
@@ -430,7 +436,7 @@ export function createPipeline(loaded: LoadedConfig, deps: PipelineDeps) {
       fatal = e;
     }
     if (fatal !== undefined && !signals.stop.aborted) throw fatal;
-    deps.saveLearnedLimits?.(gate.learnedLimits());
+    deps.saveLearnedLimits?.(await gate.learnedLimits());
 
     const interrupted = signals.stop.aborted;
     const failedSymbols: SymbolOutcome[] = [];

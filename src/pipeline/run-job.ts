@@ -36,7 +36,18 @@ export interface JobDeps {
   store: Store;
   gate: RequestGate;
   emit(event: PipelineEvent): void;
-  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Retry policy, from `ingestion.retry.*`. */
+  retry: {
+    maxAttempts: number;
+    baseDelayMs: number;
+    maxDelayMs: number;
+    /** Rate-limit answers absorbed per provider call (they use up no attempts). */
+    rateLimitRetries: number;
+    /** Attempts of one store write. */
+    storeWriteAttempts: number;
+    /** Attempts of one ledger write. */
+    ledgerWriteAttempts: number;
+  };
   clock: Clock;
   random(): number;
   /** Removes secrets from messages before they are emitted or stored. */
@@ -51,11 +62,6 @@ export interface JobDeps {
   /** Counts provider requests (fetch calls), per provider. */
   countRequest?(provider: string): void;
 }
-
-/** Most rate-limit answers absorbed for one fetch before it counts as failed. */
-const MAX_RATE_LIMIT_RETRIES = 50;
-/** Attempts for a store write before the units fail. */
-const STORE_WRITE_ATTEMPTS = 4;
 
 type FetchOutcome =
   { ok: true; result: FetchResult; attempts: number } | { ok: false; error: IngestError; attempts: number };
@@ -338,7 +344,7 @@ async function withRetry<T>(
       const keyIndex = typeof ctx.keyIndex === 'number' ? ctx.keyIndex : undefined;
       const endpoint = typeof ctx.endpoint === 'string' ? ctx.endpoint : dataType;
       if (failureClass === 'rate_limited') {
-        deps.gate.onRateLimited({
+        await deps.gate.onRateLimited({
           provider: provider.name,
           endpoint,
           ...(keyIndex !== undefined ? { keyIndex } : {}),
@@ -350,7 +356,7 @@ async function withRetry<T>(
         deps.concurrency?.onRateLimited();
         rateLimited++;
         attempts--; // the gate absorbs rate limits; they do not use up attempts
-        if (rateLimited <= MAX_RATE_LIMIT_RETRIES) {
+        if (rateLimited <= deps.retry.rateLimitRetries) {
           emitRetry(deps, job, provider.name, dataType, attempts + 1, 0, error);
           continue;
         }
@@ -360,7 +366,9 @@ async function withRetry<T>(
         // One bad or exhausted key: drop it and go on with the others (the gate throws
         // PROVIDER_AUTH once none is left).
         const reason = deps.redact(error.message);
-        deps.gate.disableKey({ provider: provider.name, keyIndex, reason, endpoint });
+        // A rejected token or used-up quota retires the key for the provider on every endpoint,
+        // in planning and fetching alike (docs/ARCHITECTURE.md, "Rejected tokens").
+        await deps.gate.disableKey({ provider: provider.name, keyIndex, reason });
         deps.emit({ type: 'provider:key-disabled', provider: provider.name, keyIndex, reason });
         if (attempts < deps.retry.maxAttempts) continue;
         return { ok: false, error, attempts };
@@ -500,7 +508,7 @@ async function writeAndRecord(
     );
   }
   let lastError: unknown;
-  for (let i = 1; i <= STORE_WRITE_ATTEMPTS; i++) {
+  for (let i = 1; i <= deps.retry.storeWriteAttempts; i++) {
     if (signal.aborted) throw new IngestError('ABORTED', 'aborted');
     try {
       // Not passing `signal`: a write that started completes, so a Ctrl-C never tears a unit.
@@ -510,7 +518,7 @@ async function writeAndRecord(
     } catch (e) {
       lastError = e;
       const err = toIngestError(e);
-      if (!err.retryable || i === STORE_WRITE_ATTEMPTS) break;
+      if (!err.retryable || i === deps.retry.storeWriteAttempts) break;
       await deps.clock.sleep(
         Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (i - 1)) * deps.random(),
         signal,
@@ -568,7 +576,7 @@ async function writeLedger(
       await deps.store.writeLedger({ entries });
       return;
     } catch (e) {
-      if (i >= STORE_WRITE_ATTEMPTS) {
+      if (i >= deps.retry.ledgerWriteAttempts) {
         // Without a ledger entry the unit is simply redone next run: rows are idempotent.
         deps.emit({
           type: 'run:warning',

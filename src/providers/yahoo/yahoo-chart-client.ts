@@ -107,7 +107,7 @@ export function createYahooChartClient(options: YahooChartClientOptions): YahooC
       if (status < 200 || status >= 300) {
         const error = classifyYahooHttpError({ status, bodyText, retryAfter }, ctx, options.now());
         if (error.code === 'PROVIDER_RATE_LIMITED') {
-          options.gate.onRateLimited({
+          await options.gate.onRateLimited({
             provider: 'yahoo',
             endpoint: 'chart',
             retryAfterMs: error.retryAfterMs,

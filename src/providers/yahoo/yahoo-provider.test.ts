@@ -43,8 +43,10 @@ async function harness(
       acquires.push(p);
       return { keyIndex: 0 };
     },
-    onRateLimited: (f) => rateLimited.push(f),
-    disableKey: () => {},
+    onRateLimited: async (f) => {
+      rateLimited.push(f);
+    },
+    disableKey: async () => {},
   };
   const config = configSchema.parse({
     providers: { yahoo: { enabled: true, base_url: emu.url, timeout_ms: options.timeoutMs ?? 5_000 } },

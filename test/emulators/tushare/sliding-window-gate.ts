@@ -61,7 +61,11 @@ export function createSlidingWindowGate(options: SlidingWindowGateOptions): Slid
     rateLimited,
     disabled,
     acquire,
-    onRateLimited: (f) => rateLimited.push(f),
-    disableKey: ({ keyIndex }) => disabled.push(keyIndex),
+    onRateLimited: async (f) => {
+      rateLimited.push(f);
+    },
+    disableKey: async ({ keyIndex }) => {
+      disabled.push(keyIndex);
+    },
   };
 }
