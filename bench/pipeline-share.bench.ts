@@ -9,11 +9,12 @@
 import { productionDeps } from '../src/pipeline/production-deps.js';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { loadConfig } from '../src/config/load-config.js';
+import { configSchema } from '../src/config/schema.js';
+import { pipelineOptionsOf } from '../src/pipeline/pipeline-options.js';
+import { singleProviderRouting } from '../src/pipeline/routing.js';
 import type { RequestedDataType } from '../src/domain/data-type.js';
 import { computeFactors } from '../src/factors/compute-factors.js';
 import { createPipeline } from '../src/pipeline/create-pipeline.js';
@@ -39,20 +40,14 @@ interface RunResult {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `tickpipe-share-bench-${randomBytes(4).toString('hex')}-`));
   try {
-    const configPath = join(dir, 'bench.yaml');
-    writeFileSync(
-      configPath,
-      stringify({
-        providers: {
-          simulated: { enabled: true, seed: 42, universe_size: SYMBOLS, latency_ms: 0 },
-          tushare: { enabled: false },
-          yahoo: { enabled: false },
-        },
-        ingestion: { workers: WORKERS, max_workers: Math.max(32, WORKERS) },
-        storage: { backend: 'duckdb', duckdb: { path: join(dir, 'unused.duckdb') } },
-      }),
-    );
-    const loaded = loadConfig({ path: configPath, env: {} });
+    const config = configSchema.parse({
+      providers: {
+        simulated: { enabled: true, seed: 42, universe_size: SYMBOLS, latency_ms: 0 },
+        tushare: { enabled: false },
+        yahoo: { enabled: false },
+      },
+      ingestion: { workers: WORKERS, max_workers: Math.max(32, WORKERS) },
+    });
 
     const runOnce = async (requested: readonly RequestedDataType[], file: string): Promise<RunResult> => {
       const store = createDuckDbStore({ path: join(dir, file) });
@@ -70,12 +65,15 @@ async function main(): Promise<void> {
         }
       };
       const pipeline = createPipeline(
-        loaded,
-        productionDeps(loaded, {
-          store,
-          reporter: { onEvent: () => {} },
-          computeFactors: timedFactors,
-        }),
+        pipelineOptionsOf(config),
+        productionDeps(
+          { config },
+          {
+            store,
+            reporter: { onEvent: () => {} },
+            computeFactors: timedFactors,
+          },
+        ),
       );
       const signal = new AbortController().signal;
       setMaxListeners(0, signal);
@@ -86,6 +84,7 @@ async function main(): Promise<void> {
             symbols: 'ALL',
             range: RANGE,
             requested,
+            routing: singleProviderRouting('simulated', requested),
             workers: WORKERS,
             maxWorkers: 32,
             resume: false,

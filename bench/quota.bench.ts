@@ -12,7 +12,7 @@
  * - calls against the row-cap minimum: Σ over symbols of ⌈listed days × 241 / 8000⌉ (target
  *   ≤ 1.02×), and the same run without listing dates (the planner of before: every day fetched).
  *
- * Run: `npx tsx bench/quota.bench.ts [limit=10] [windowMs=10000] [symbols=40]`.
+ * Run: `npx tsx bench/quota.bench.ts [limit=10] [windowMs=10000] [symbols=40] [workers=16]`.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,8 @@ import { computeFactors } from '../src/factors/compute-factors.js';
 import { systemClock } from '../src/limits/clock.js';
 import { silentLogger } from '../src/limits/logger.js';
 import { createPipeline } from '../src/pipeline/create-pipeline.js';
+import { pipelineOptionsFromConfig } from '../src/pipeline/pipeline-options.js';
+import { resolveRouting } from '../src/pipeline/routing.js';
 import { createProvider } from '../src/providers/create-provider.js';
 import type { Provider } from '../src/providers/provider.js';
 import { createMemoryStore } from '../src/storage/memory/memory-store.js';
@@ -34,6 +36,8 @@ import { int, percent, printTable } from './bench-report.js';
 const LIMIT = Number(process.argv[2] ?? 10);
 const WINDOW_MS = Number(process.argv[3] ?? 10_000);
 const SYMBOLS = Number(process.argv[4] ?? 40);
+/** Enough workers that a whole window's calls go out together (slow answers do not stretch the tail). */
+const WORKERS = Number(process.argv[5] ?? 16);
 const TOKEN = 'bench-token-quota-0003';
 const RANGE = { start: '2024-09-02', end: '2024-10-31' };
 const BARS_PER_DAY = 241;
@@ -106,11 +110,11 @@ async function run(url: string, withListings: boolean) {
     }),
   );
   const loaded = loadConfig({ path, env: {} });
-  const pipeline = createPipeline(loaded, {
+  const pipeline = createPipeline(pipelineOptionsFromConfig(loaded), {
     store: createMemoryStore(),
     reporter: { onEvent: () => {} },
     makeProvider: (name, gate): Provider => {
-      const p = createProvider(name, loaded.config, {
+      const p = createProvider(name as 'tushare', loaded.config, {
         fetch: globalThis.fetch,
         gate,
         now: () => Date.now(),
@@ -133,7 +137,8 @@ async function run(url: string, withListings: boolean) {
       symbols: 'ALL',
       range: RANGE,
       requested: ['bars_1m'],
-      workers: 8,
+      routing: resolveRouting({ config: loaded.config, statuses: loaded.providers, requested: ['bars_1m'] }),
+      workers: WORKERS,
       maxWorkers: 32,
       resume: true,
       includeDelisted: false,
@@ -187,7 +192,7 @@ async function main(): Promise<void> {
     return n + Math.ceil((listed * BARS_PER_DAY) / ROW_CAP);
   }, 0);
   printTable(
-    `Tushare emulator: ${market.length} symbols × 1-minute bars ${RANGE.start}..${RANGE.end} (${rangeDays.length} trading days), stk_mins limit ${LIMIT} per ${WINDOW_MS / 1000} s window, 8 workers`,
+    `Tushare emulator: ${market.length} symbols × 1-minute bars ${RANGE.start}..${RANGE.end} (${rangeDays.length} trading days), stk_mins limit ${LIMIT} per ${WINDOW_MS / 1000} s window, ${WORKERS} workers`,
     [
       'run',
       'stk_mins calls',

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load-config.js';
 import { createPipeline } from '../src/pipeline/create-pipeline.js';
+import { pipelineOptionsFromConfig } from '../src/pipeline/pipeline-options.js';
+import { resolveRouting } from '../src/pipeline/routing.js';
 import { productionDeps } from '../src/pipeline/production-deps.js';
 import { createStore } from '../src/storage/create-store.js';
 import { int, printTable } from './bench-report.js';
@@ -36,7 +38,7 @@ async function child(symbols: number): Promise<void> {
     await store.init();
     const started = performance.now();
     const pipeline = createPipeline(
-      loaded,
+      pipelineOptionsFromConfig(loaded),
       productionDeps(loaded, { store, reporter: { onEvent: () => {} } }),
     );
     const summary = await pipeline.run(
@@ -44,6 +46,11 @@ async function child(symbols: number): Promise<void> {
         symbols: 'ALL',
         range: { start: DATE, end: DATE },
         requested: loaded.config.ingestion.data_types,
+        routing: resolveRouting({
+          config: loaded.config,
+          statuses: loaded.providers,
+          requested: loaded.config.ingestion.data_types,
+        }),
         workers: 8,
         maxWorkers: 32,
         resume: true,

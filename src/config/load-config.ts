@@ -1,8 +1,8 @@
 /**
  * Loads `config/data_providers.yaml`: YAML → `${VAR}` interpolation → environment overrides →
  * schema (all issues at once, as key paths) → rules across keys → {@link LoadedConfig}.
- * Precedence: defaults < file < environment < flags (flags are applied by the CLI through
- * `overrides`).
+ * Precedence: defaults < file < environment < flags; the CLI hands every flag that sets a config
+ * key to `overrides`, so flags are merged here, once.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -41,7 +41,7 @@ export interface LoadConfigOptions {
   /** Config path; when omitted the default path is used if it exists, else built-in defaults. */
   path?: string;
   env?: Readonly<Record<string, string | undefined>>;
-  /** Deep-merged over file and environment (the CLI's flags). */
+  /** Deep-merged over file and environment: the CLI's flags, so they win (defaults < file < environment < flags). */
   overrides?: Record<string, unknown>;
 }
 
@@ -93,6 +93,34 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     throw new IngestError('CONFIG_INVALID', `Config file not found: ${path}`);
   }
 
+  return resolveConfigDocument(raw, {
+    env,
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+    path: usedPath,
+    references,
+  });
+}
+
+/** Options of {@link resolveConfigDocument}. */
+export interface ResolveConfigOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Deep-merged over the document and environment (flags). */
+  overrides?: Record<string, unknown>;
+  /** Where the document came from, for messages (`undefined`: built-in defaults). */
+  path?: string | undefined;
+  /** `${VAR}` references protected while parsing YAML (internal to `loadConfig`). */
+  references?: string[];
+}
+
+/**
+ * Resolves a config document already in memory (what a YAML file parses to): `${VAR}`
+ * interpolation → environment overrides → `overrides` → schema → rules. Tests and benchmarks use
+ * it to build a config without writing a file.
+ */
+export function resolveConfigDocument(raw: unknown, options: ResolveConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const usedPath = options.path;
+  const references = options.references ?? [];
   const { value: interpolated, uses } = interpolateEnv(raw, env, references);
   let merged = interpolated as Record<string, unknown>;
   for (const o of ENV_OVERRIDES) {
@@ -116,7 +144,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const redactor = createRedactor(collectSecrets(config));
   const warnings: string[] = [];
   const providers = providerStatuses(config, uses, warnings);
-  const ruleIssues = checkRules(config);
+  const ruleIssues = checkRules(config, options.overrides ?? {});
   if (ruleIssues.length > 0) {
     throw new IngestError(
       'CONFIG_INVALID',
@@ -230,9 +258,18 @@ function providerStatuses(
   return out;
 }
 
-function checkRules(config: ResolvedConfig): string[] {
+function checkRules(config: ResolvedConfig, overrides: Record<string, unknown>): string[] {
   const issues: string[] = [];
-  if (config.ingestion.workers !== 'auto' && config.ingestion.workers > config.ingestion.max_workers) {
+  // A worker count given as a flag is taken as asked (max_workers bounds workers: auto only);
+  // in the file or the environment, above max_workers is a mistake.
+  const workersFlag =
+    isPlainObject(overrides.ingestion) &&
+    (overrides.ingestion as Record<string, unknown>).workers !== undefined;
+  if (
+    !workersFlag &&
+    config.ingestion.workers !== 'auto' &&
+    config.ingestion.workers > config.ingestion.max_workers
+  ) {
     issues.push(
       `ingestion.workers: expected at most ingestion.max_workers (${config.ingestion.max_workers}), found ${config.ingestion.workers}`,
     );

@@ -55,9 +55,9 @@ describe('executeWithRetry', () => {
       { attempt: 2, atMs: 100 },
       { attempt: 3, atMs: 300 },
     ]);
-    expect(notices.map((n) => [n.nextAttempt, n.delayMs, n.failureClass])).toEqual([
-      [2, 100, 'transient'],
-      [3, 200, 'transient'],
+    expect(notices.map((n) => [n.nextAttempt, n.delayMs, n.failureClass, n.kind])).toEqual([
+      [2, 100, 'transient', 'backoff'],
+      [3, 200, 'transient', 'backoff'],
     ]);
   });
 
@@ -152,13 +152,15 @@ describe('executeWithRetry', () => {
     const auth = () => new IngestError('PROVIDER_AUTH', 'bad token', { context: { keyIndex: 0 } });
     const seen: string[] = [];
     const { operation, calls } = scripted([auth(), auth(), auth()], 'ok', clock);
-    const outcome = await run(operation, clock, {
+    const { promise, notices } = run(operation, clock, {
       policy: { ...policy, maxAttempts: 3 },
-      onFailure: (f) => {
+      onFailure: async (f) => {
         seen.push(`${f.failureClass}@${f.attempt}`);
-        return 'retry-now';
+        return 'retry-now' as const;
       },
-    }).promise;
+    });
+    const outcome = await promise;
+    expect(notices.map((n) => n.kind)).toEqual(['retry-now', 'retry-now']);
     expect(seen).toEqual(['auth@1', 'auth@2', 'auth@3']);
     expect(outcome).toMatchObject({ ok: false, attempts: 3, failureClass: 'auth' });
     expect(calls.map((c) => c.atMs)).toEqual([0, 0, 0]);

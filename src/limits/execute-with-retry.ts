@@ -60,6 +60,11 @@ export type FailureVerdict = 'policy' | 'retry-now' | 'give-up';
 
 /** A retry about to happen, for events and logs. */
 export interface RetryNotice extends AttemptFailure {
+  /**
+   * Why it retries: `backoff` (the policy's delay), `rate-limited` (absorbed, paced by the gate)
+   * or `retry-now` (the caller's verdict, e.g. another API key).
+   */
+  kind: 'backoff' | 'rate-limited' | 'retry-now';
   /** Number of the next attempt (counted attempts + 1, or the same number after a rate limit). */
   nextAttempt: number;
   /** Wait before it, ms. */
@@ -73,12 +78,19 @@ export interface ExecuteOptions {
   clock: Clock;
   /** Uniform random number in [0, 1), for jitter. */
   random(): number;
-  /** Aborts sleeps and stops further attempts. */
+  /**
+   * Aborts the sleeps between attempts and stops further attempts. The first attempt always
+   * starts: the operation checks the signal itself when it must not (a ledger write that follows
+   * a completed store write should still be made).
+   */
   signal?: AbortSignal;
   /** Overrides the classification table (default `classifyFailure` of retry-policy.ts). */
   classify?(error: IngestError): FailureClass;
-  /** Sees every failed attempt first (feed the gate, the breaker, disable a key) and may decide. */
-  onFailure?(failure: AttemptFailure): FailureVerdict | void;
+  /**
+   * Sees every failed attempt first (feed the gate, the breaker, disable a key) and may decide;
+   * awaited before the next attempt. A rejection ends the call with that rejection.
+   */
+  onFailure?(failure: AttemptFailure): FailureVerdict | void | Promise<FailureVerdict | void>;
   /** Called before each retry (emit `unit:retrying`, log). Must not throw. */
   onRetry?(notice: RetryNotice): void;
 }
@@ -129,7 +141,6 @@ export async function executeWithRetry<T>(
   let attempt = 1;
   let rateLimited = 0;
   for (;;) {
-    if (signal?.aborted) throw aborted(signal.reason);
     let error: IngestError;
     try {
       return { ok: true, value: await operation({ attempt, signal }), attempts: attempt };
@@ -139,20 +150,23 @@ export async function executeWithRetry<T>(
     if (error.code === 'ABORTED' || signal?.aborted) throw aborted(error);
     const failureClass = classify(error);
     const failure: AttemptFailure = { error, failureClass, attempt, rateLimited };
-    const verdict = options.onFailure?.(failure) ?? 'policy';
+    const verdict = (await options.onFailure?.(failure)) ?? 'policy';
     const giveUp = (): ExecuteOutcome<T> => ({ ok: false, error, failureClass, attempts: attempt });
     if (verdict === 'give-up') return giveUp();
 
     let delayMs: number;
     let nextAttempt = attempt + 1;
+    let kind: RetryNotice['kind'] = 'backoff';
     if (verdict === 'retry-now') {
       if (attempt >= policy.maxAttempts) return giveUp();
       delayMs = 0;
+      kind = 'retry-now';
     } else if (failureClass === 'rate_limited' && policy.maxRateLimitRetries !== undefined) {
       if (rateLimited >= policy.maxRateLimitRetries) return giveUp();
       rateLimited++;
       nextAttempt = attempt; // absorbed by the gate: does not use up an attempt
       delayMs = 0;
+      kind = 'rate-limited';
     } else {
       const decision = decideRetry({
         error,
@@ -166,7 +180,8 @@ export async function executeWithRetry<T>(
       delayMs = decision.delayMs;
     }
     if (policy.budgetMs !== undefined && clock.now() + delayMs - startedMs > policy.budgetMs) return giveUp();
-    options.onRetry?.({ ...failure, rateLimited, nextAttempt, delayMs });
+    if (signal?.aborted) throw aborted(signal.reason);
+    options.onRetry?.({ ...failure, rateLimited, nextAttempt, delayMs, kind });
     await clock.sleep(delayMs, signal);
     attempt = nextAttempt;
   }

@@ -54,6 +54,17 @@ export type PipelineEvent =
   | { type: 'run:warning'; message: string }
   | { type: 'job:started'; jobId: string; provider: string; symbol: string; tradeDates: string[] }
   | {
+      /** A job ended (also when aborted): what the summary needs beyond unit outcomes. */
+      type: 'job:finished';
+      jobId: string;
+      provider: string;
+      /** Provider requests the job sent, per provider. */
+      requests: Record<string, number>;
+      /** Follow-up jobs it handed back (fallbacks to the next provider). */
+      followUps: number;
+      aborted: boolean;
+    }
+  | {
       type: 'unit:succeeded';
       unit: UnitKey;
       status: Extract<UnitStatus, 'ok' | 'empty'>;

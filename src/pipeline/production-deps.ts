@@ -3,7 +3,7 @@
  * `Math.random`, the factor library. Callers add the store and the reporter (and may override
  * anything else).
  */
-import type { LoadedConfig } from '../config/load-config.js';
+import type { ProviderName, ResolvedConfig } from '../config/schema.js';
 import { computeFactors } from '../factors/compute-factors.js';
 import { createProvider } from '../providers/create-provider.js';
 import { silentLogger } from '../limits/logger.js';
@@ -12,14 +12,14 @@ import type { PipelineDeps } from './create-pipeline.js';
 import type { Reporter } from './events.js';
 import { systemClock } from '../limits/clock.js';
 
-/** Production `PipelineDeps` for a loaded config. */
+/** Production `PipelineDeps` for a config (a `LoadedConfig` will do). */
 export function productionDeps(
-  loaded: LoadedConfig,
+  loaded: { config: ResolvedConfig },
   params: { store: Store; reporter: Reporter } & Partial<PipelineDeps>,
 ): PipelineDeps {
   return {
     makeProvider: (name, gate) =>
-      createProvider(name, loaded.config, {
+      createProvider(name as ProviderName, loaded.config, {
         fetch: globalThis.fetch,
         gate,
         now: () => Date.now(),

@@ -11,6 +11,27 @@ import type { ProviderCapabilities } from '../providers/provider.js';
 /** Provider chains per requested data type. */
 export type Routing = Record<RequestedDataType, ProviderName[]>;
 
+/** Routing of one run, resolved once (by the CLI, or the library caller) and handed to the pipeline. */
+export interface ResolvedRouting {
+  routing: Routing;
+  /** Every provider the routing uses (each is built once per run). */
+  providers: ProviderName[];
+  /** Providers skipped and why, for the user. */
+  warnings: string[];
+}
+
+/** Routing of every requested type to one provider (what `--provider X` resolves to). */
+export function singleProviderRouting(
+  provider: ProviderName,
+  requested: readonly RequestedDataType[],
+): ResolvedRouting {
+  return {
+    routing: Object.fromEntries(requested.map((t) => [t, [provider]])) as Routing,
+    providers: [provider],
+    warnings: [],
+  };
+}
+
 /**
  * Resolves routing. `--provider X` routes everything to X (X must be configured). Otherwise the
  * config's `routing` wins per data type; unrouted types use the enabled real providers
@@ -22,7 +43,7 @@ export function resolveRouting(params: {
   statuses: Record<ProviderName, ProviderStatus>;
   requested: readonly RequestedDataType[];
   onlyProvider?: string;
-}): { routing: Routing; providers: ProviderName[]; warnings: string[] } {
+}): ResolvedRouting {
   const { config, statuses, requested } = params;
   const warnings: string[] = [];
   const usable = (p: ProviderName) => statuses[p].enabled && statuses[p].configured;
@@ -37,8 +58,7 @@ export function resolveRouting(params: {
     }
     if (!statuses[p].configured)
       throw new IngestError('CONFIG_INVALID', statuses[p].reason ?? `${p} not configured`);
-    for (const t of requested) routing[t] = [p];
-    return { routing, providers: [p], warnings };
+    return singleProviderRouting(p, requested);
   }
   const realDefault = (['tushare', 'yahoo'] as const).filter(usable);
   const fallbackDefault: ProviderName[] =

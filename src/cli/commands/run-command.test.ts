@@ -5,7 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type LoadedConfig } from '../../config/load-config.js';
 import type { IngestError } from '../../errors.js';
 import type { RunSummary, SymbolOutcome } from '../../pipeline/events.js';
-import { parseDataTypes, printSummary, resolveRunOptions, type RunFlags } from './run-command.js';
+import {
+  parseDataTypes,
+  printSummary,
+  resolveRunOptions as resolveFromLoaded,
+  runFlagOverrides,
+  type RunFlags,
+} from './run-command.js';
 
 let dir: string;
 beforeEach(() => {
@@ -15,10 +21,17 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function loaded(yaml = ''): LoadedConfig {
-  const path = join(dir, 'config.yaml');
-  writeFileSync(path, yaml);
-  return loadConfig({ path, env: {} });
+/** The config file `yaml`, with the flags that set config keys merged by the loader (as the CLI does). */
+function loaded(yaml = ''): (flags: RunFlags) => LoadedConfig {
+  return (flags) => {
+    const path = join(dir, 'config.yaml');
+    writeFileSync(path, yaml);
+    return loadConfig({ path, env: {}, overrides: runFlagOverrides(flags) });
+  };
+}
+
+function resolveRunOptions(flags: RunFlags, load: (flags: RunFlags) => LoadedConfig) {
+  return resolveFromLoaded(flags, load(flags));
 }
 
 const base: RunFlags = { symbols: ['600000.SH'], startDate: '2025-06-05', endDate: '2025-06-06' };
@@ -59,6 +72,11 @@ describe('resolveRunOptions', () => {
       symbols: ['600000.SH'],
       range: { start: '2025-06-05', end: '2025-06-06' },
       requested: ['tick_data', 'order_book', 'factors'],
+      routing: {
+        routing: { tick_data: ['simulated'], order_book: ['simulated'], factors: ['simulated'] },
+        providers: ['simulated'],
+        warnings: [],
+      },
       workers: 1,
       maxWorkers: 32,
       resume: true,
@@ -88,7 +106,8 @@ describe('resolveRunOptions', () => {
     expect(o.maxWorkers).toBe(12);
     expect(o.requested).toEqual(['bars_1d']);
     expect(o.resume).toBe(false);
-    expect(o.onlyProvider).toBe('simulated');
+    expect(o.routing.providers).toEqual(['simulated']);
+    expect(o.routing.routing).toEqual({ bars_1d: ['simulated'] });
     expect(o.includeDelisted).toBe(true);
     expect(o.priority).toEqual(['600519.SH']);
   });
@@ -101,6 +120,23 @@ describe('resolveRunOptions', () => {
     expect(o.workers).toBe(4);
     expect(o.requested).toEqual(['factors']);
     expect(o.priority).toEqual(['000001.SZ']);
+  });
+
+  it('merges flags once in the loader: defaults < file < environment < flags', () => {
+    const path = join(dir, 'config.yaml');
+    writeFileSync(path, 'ingestion:\n  workers: 4\n  max_workers: 8\n');
+    const load = (flags: RunFlags, env: Record<string, string> = {}) =>
+      resolveFromLoaded(flags, loadConfig({ path, env, overrides: runFlagOverrides(flags) }));
+    expect(load(base).workers).toBe(4);
+    expect(load(base, { TICKPIPE_WORKERS: '6' }).workers).toBe(6);
+    expect(load({ ...base, workers: '2' }, { TICKPIPE_WORKERS: '6' }).workers).toBe(2);
+    // A flag's worker count is taken as asked; the same count in the file is a mistake.
+    expect(load({ ...base, workers: '64' }).workers).toBe(64);
+    expect(() => load(base, { TICKPIPE_WORKERS: '64' })).toThrow(/ingestion.workers: expected at most/);
+    expect(runFlagOverrides({ ...base, workers: 'auto', maxWorkers: '12', dataTypes: 'bars_1d' })).toEqual({
+      ingestion: { workers: 'auto', max_workers: 12, data_types: ['bars_1d'] },
+    });
+    expect(runFlagOverrides(base)).toEqual({});
   });
 
   it('recognises ALL in any case', () => {

@@ -9,6 +9,7 @@ import { parseTickerList, type Ticker } from '../../domain/ticker.js';
 import { IngestError } from '../../errors.js';
 import type { RunSummary } from '../../pipeline/events.js';
 import { createPipeline, type PreparedRun } from '../../pipeline/create-pipeline.js';
+import { pipelineOptionsFromConfig } from '../../pipeline/pipeline-options.js';
 import type { RunOptions } from '../../pipeline/run-options.js';
 import { resolveRouting } from '../../pipeline/routing.js';
 import { formatCount, formatDuration } from '../../report/format.js';
@@ -44,7 +45,37 @@ export interface RunFlags extends CommonFlags {
 /** How long in-flight units may finish after Ctrl-C before they are aborted. */
 const DEFAULT_GRACE_MS = 10_000;
 
-/** Parses run flags against the config into run options; throws `USAGE` naming the flag. */
+/**
+ * The run flags that set config keys, as config overrides: the loader merges them over file and
+ * environment (defaults < file < environment < flags) and validates them with everything else.
+ * Throws `USAGE` naming the flag when a value cannot be read at all.
+ */
+export function runFlagOverrides(flags: RunFlags): Record<string, unknown> {
+  const ingestion: Record<string, unknown> = {};
+  if (flags.workers !== undefined) {
+    const workers = flags.workers === 'auto' ? 'auto' : parsePositiveInt(flags.workers, '--workers');
+    if (workers !== 'auto' && workers > 1024)
+      throw new IngestError('USAGE', `--workers: at most 1024, found ${workers}`);
+    ingestion.workers = workers;
+  }
+  if (flags.maxWorkers !== undefined)
+    ingestion.max_workers = parsePositiveInt(flags.maxWorkers, '--max-workers');
+  if (flags.dataTypes !== undefined) ingestion.data_types = parseDataTypes(flags.dataTypes);
+  if (flags.priority !== undefined) ingestion.priority = flags.priority;
+  if (flags.includeDelisted !== undefined) ingestion.include_delisted = flags.includeDelisted;
+  return Object.keys(ingestion).length > 0 ? { ingestion } : {};
+}
+
+/** Loads the config of a run: common flags and run flags merged once, by the loader. */
+export function loadForRun(io: CliIo, flags: RunFlags): LoadedConfig {
+  return loadForCommand(io, flags, runFlagOverrides(flags));
+}
+
+/**
+ * Run options from the flags that are not config keys (symbols, dates, resume, provider) and the
+ * config the flags were merged into (`loadForRun`); routing is resolved here, once. Throws
+ * `USAGE` naming the flag.
+ */
 export function resolveRunOptions(flags: RunFlags, loaded: LoadedConfig): RunOptions {
   const cfg = loaded.config;
   if (!flags.symbols || flags.symbols.length === 0) {
@@ -55,30 +86,26 @@ export function resolveRunOptions(flags: RunFlags, loaded: LoadedConfig): RunOpt
   const range = parseDateRange(flags.startDate, flags.endDate);
   const joined = flags.symbols.join(' ').trim();
   const symbols: readonly Ticker[] | 'ALL' = /^all$/i.test(joined) ? 'ALL' : parseTickerList(flags.symbols);
-  const requested =
-    flags.dataTypes !== undefined ? parseDataTypes(flags.dataTypes) : [...cfg.ingestion.data_types];
-  const maxWorkers =
-    flags.maxWorkers !== undefined
-      ? parsePositiveInt(flags.maxWorkers, '--max-workers')
-      : cfg.ingestion.max_workers;
-  let workers: number | 'auto' = cfg.ingestion.workers;
-  if (flags.workers !== undefined)
-    workers = flags.workers === 'auto' ? 'auto' : parsePositiveInt(flags.workers, '--workers');
-  if (workers !== 'auto' && workers > 1024)
-    throw new IngestError('USAGE', `--workers: at most 1024, found ${workers}`);
-  const priorityValues = flags.priority ?? cfg.ingestion.priority;
+  const requested = [...cfg.ingestion.data_types];
   const priority = parseTickerList(
-    priorityValues.flatMap((v) => (v.startsWith('@') ? readPriorityFile(v.slice(1)) : [v])),
+    cfg.ingestion.priority.flatMap((v) => (v.startsWith('@') ? readPriorityFile(v.slice(1)) : [v])),
   );
+  // Routing problems (unknown or unconfigured provider) surface here, before any store is opened.
+  const routing = resolveRouting({
+    config: cfg,
+    statuses: loaded.providers,
+    requested,
+    ...(flags.provider !== undefined ? { onlyProvider: flags.provider } : {}),
+  });
   return {
     symbols,
     range,
     requested,
-    workers,
-    maxWorkers,
+    routing,
+    workers: cfg.ingestion.workers,
+    maxWorkers: cfg.ingestion.max_workers,
     resume: flags.resume !== false,
-    ...(flags.provider !== undefined ? { onlyProvider: flags.provider } : {}),
-    includeDelisted: flags.includeDelisted ?? cfg.ingestion.include_delisted,
+    includeDelisted: cfg.ingestion.include_delisted,
     priority,
   };
 }
@@ -124,16 +151,8 @@ export async function runCommand(
   io: CliIo,
   onlyUnits?: ReadonlySet<string>,
 ): Promise<ExitCode> {
-  const loaded = loadForCommand(io, flags);
+  const loaded = loadForRun(io, flags);
   const options: RunOptions = { ...resolveRunOptions(flags, loaded), ...(onlyUnits ? { onlyUnits } : {}) };
-  // Routing problems (unknown or unconfigured provider) are usage errors: find them before the
-  // store is opened, so nothing is written.
-  resolveRouting({
-    config: loaded.config,
-    statuses: loaded.providers,
-    requested: options.requested,
-    ...(options.onlyProvider !== undefined ? { onlyProvider: options.onlyProvider } : {}),
-  });
   const redact = (s: string) => loaded.redactor.redact(s);
   const format = flags.logFormat ?? (io.isTty ? 'pretty' : 'plain');
   // With NDJSON on stdout, human lines go to stderr so stdout stays machine-readable.
@@ -161,7 +180,7 @@ export async function runCommand(
   const store: Store = flags.dryRun ? await storeForDryRun(loaded) : await openStore(loaded);
   try {
     const pipeline = createPipeline(
-      loaded,
+      pipelineOptionsFromConfig(loaded),
       productionDeps(loaded, {
         store,
         reporter,

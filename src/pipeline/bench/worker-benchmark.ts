@@ -5,19 +5,16 @@
  * machines still compare like with like.
  */
 import { productionDeps } from '../production-deps.js';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { setMaxListeners } from 'node:events';
-import { loadConfig } from '../../config/load-config.js';
+import { configSchema } from '../../config/schema.js';
 import { tradingDaysBetween } from '../../domain/calendar.js';
 import type { RequestedDataType } from '../../domain/data-type.js';
 import type { Ticker } from '../../domain/ticker.js';
 import { IngestError } from '../../errors.js';
 import { createMemoryStore } from '../../storage/memory/memory-store.js';
 import { createPipeline } from '../create-pipeline.js';
+import { pipelineOptionsOf } from '../pipeline-options.js';
+import { singleProviderRouting } from '../routing.js';
 
 /** One worker setting: a fixed pool size or `auto` (adaptive). */
 export type WorkerSetting = number | 'auto';
@@ -119,51 +116,43 @@ export async function runWorkerBenchmark(
   setMaxListeners(0, signal);
   const biggestFixed = Math.max(1, ...settings.filter((s): s is number => s !== 'auto'));
 
-  const dir = mkdtempSync(join(tmpdir(), `tickpipe-bench-${randomBytes(4).toString('hex')}-`));
-  try {
-    const configPath = join(dir, 'bench.yaml');
-    writeFileSync(
-      configPath,
-      stringify({
-        providers: {
-          simulated: {
-            enabled: true,
-            seed: 42,
-            universe_size: symbolCount,
-            latency_ms: latencyMs,
-            fail_rate: 0,
-          },
-          tushare: { enabled: false },
-          yahoo: { enabled: false },
-        },
-        routing: Object.fromEntries(dataTypes.map((t) => [t, ['simulated']])),
-        ingestion: {
-          workers: 1,
-          max_workers: Math.max(maxWorkers, biggestFixed),
-          data_types: [...dataTypes],
-        },
-        storage: { backend: 'duckdb', duckdb: { path: join(dir, 'unused.duckdb') } },
-      }),
-    );
-    const loaded = loadConfig({ path: configPath, env: {} });
-
+  const config = configSchema.parse({
+    providers: {
+      simulated: {
+        enabled: true,
+        seed: 42,
+        universe_size: symbolCount,
+        latency_ms: latencyMs,
+        fail_rate: 0,
+      },
+      tushare: { enabled: false },
+      yahoo: { enabled: false },
+    },
+    ingestion: { workers: 1, max_workers: Math.max(maxWorkers, biggestFixed), data_types: [...dataTypes] },
+  });
+  const pipelineOptions = pipelineOptionsOf(config);
+  const routing = singleProviderRouting('simulated', dataTypes);
+  {
     const runOnce = async (workers: WorkerSetting, symbols: 'ALL' | number): Promise<WorkerRunResult> => {
       const store = createMemoryStore();
       let peak = 0;
       let last = 0;
       const pipeline = createPipeline(
-        loaded,
-        productionDeps(loaded, {
-          store,
-          reporter: {
-            onEvent: (e) => {
-              if (e.type === 'workers:changed') {
-                last = e.workers;
-                peak = Math.max(peak, e.workers);
-              }
+        pipelineOptions,
+        productionDeps(
+          { config },
+          {
+            store,
+            reporter: {
+              onEvent: (e) => {
+                if (e.type === 'workers:changed') {
+                  last = e.workers;
+                  peak = Math.max(peak, e.workers);
+                }
+              },
             },
           },
-        }),
+        ),
       );
       let universe: 'ALL' | readonly Ticker[] = 'ALL';
       if (symbols !== 'ALL') {
@@ -172,6 +161,7 @@ export async function runWorkerBenchmark(
             symbols: 'ALL',
             range: { start: startDate, end: endDate },
             requested: dataTypes,
+            routing,
             workers: 1,
             maxWorkers,
             resume: false,
@@ -190,6 +180,7 @@ export async function runWorkerBenchmark(
             symbols: universe,
             range: { start: startDate, end: endDate },
             requested: dataTypes,
+            routing,
             workers,
             maxWorkers,
             resume: false,
@@ -241,8 +232,6 @@ export async function runWorkerBenchmark(
       bestFixed,
       autoToBestFixed: auto && bestFixed ? auto.unitsPerSecond / bestFixed.unitsPerSecond : undefined,
     };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,17 +1,16 @@
 /**
- * Test-only helpers for pipeline integration tests: a temp config file, a recording reporter,
+ * Test-only helpers for pipeline integration tests: a resolved config, a recording reporter,
  * provider and store test doubles that delegate to the real simulator and memory store.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig, type LoadedConfig } from '../../../src/config/load-config.js';
+import { resolveConfigDocument, type LoadedConfig } from '../../../src/config/load-config.js';
 import type { ProviderName } from '../../../src/config/schema.js';
 import type { RequestedDataType } from '../../../src/domain/data-type.js';
 import type { RowSet } from '../../../src/domain/rows.js';
 import { computeFactors } from '../../../src/factors/compute-factors.js';
 import { unitKeyString, type LedgerEntry } from '../../../src/ledger/ledger-entry.js';
 import { createPipeline, type PipelineDeps } from '../../../src/pipeline/create-pipeline.js';
+import { pipelineOptionsFromConfig } from '../../../src/pipeline/pipeline-options.js';
+import { resolveRouting } from '../../../src/pipeline/routing.js';
 import type { PipelineEvent, Reporter, RunSummary } from '../../../src/pipeline/events.js';
 import type { RequestGate } from '../../../src/limits/request-gate.js';
 import type { RunOptions } from '../../../src/pipeline/run-options.js';
@@ -60,10 +59,8 @@ export interface TestConfigOptions {
   yahooEnabled?: boolean;
 }
 
-/** Writes a config YAML into a fresh temp dir and loads it (no environment). */
+/** A config as the loader resolves it (no file, no environment). */
 export function loadTestConfig(o: TestConfigOptions = {}): LoadedConfig {
-  const dir = mkdtempSync(join(tmpdir(), `tickpipe-pipeline-${Math.random().toString(36).slice(2)}-`));
-  const path = join(dir, 'data_providers.yaml');
   const doc = {
     providers: {
       simulated: {
@@ -85,13 +82,7 @@ export function loadTestConfig(o: TestConfigOptions = {}): LoadedConfig {
       retry: { max_attempts: o.maxAttempts ?? 5, base_delay_ms: 1, max_delay_ms: 2 },
     },
   };
-  // YAML is a superset of JSON.
-  writeFileSync(path, JSON.stringify(doc));
-  try {
-    return loadConfig({ path, env: {} });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return resolveConfigDocument(doc, { env: {} });
 }
 
 /** The simulator built from a loaded config. */
@@ -106,10 +97,12 @@ export function simulatorFor(loaded: LoadedConfig, gate: RequestGate): Provider 
 
 /** Run options over the simulator's universe for two trading days (2025-06-05, 2025-06-06). */
 export function runOptions(loaded: LoadedConfig, over: Partial<RunOptions> = {}): RunOptions {
+  const requested = over.requested ?? loaded.config.ingestion.data_types;
   return {
     symbols: 'ALL',
     range: { start: '2025-06-05', end: '2025-06-06' },
-    requested: loaded.config.ingestion.data_types,
+    requested,
+    routing: resolveRouting({ config: loaded.config, statuses: loaded.providers, requested }),
     workers: loaded.config.ingestion.workers,
     maxWorkers: loaded.config.ingestion.max_workers,
     resume: true,
@@ -141,7 +134,7 @@ export function buildPipeline(
     store,
     reporter,
   };
-  return { pipeline: createPipeline(loaded, deps), store, reporter };
+  return { pipeline: createPipeline(pipelineOptionsFromConfig(loaded), deps), store, reporter };
 }
 
 /** Runs once with quiet signals. */
