@@ -3,7 +3,6 @@
  * per-provider circuit breakers and `--workers auto`, progress events, and the summary folded
  * from the events (`run-summary.ts`).
  */
-import type { Ticker } from '../domain/ticker.js';
 import { toIngestError, type ErrorData } from '../errors.js';
 import type { RateLimitGate } from '../limits/rate-limit-gate.js';
 import type { Logger } from '../limits/logger.js';
