@@ -5,8 +5,12 @@
  *
  * Library use (the distributed `enqueue` consumes the same stream):
  * ```ts
- * for await (const job of streamPlan({ spec, readLedger, signal })) queue.add(job);
- * const estimate = estimatePlan(spec, index); // plan-estimate.ts: counts without planning
+ * // Reads the ledger a batch of symbols ahead of the jobs it yields:
+ * for await (const job of streamPlan({ spec, readLedger, signal })) await queue.add(job);
+ * // Or: counts first (dry run, progress totals), then the jobs over the same index:
+ * const plan = await preparePlan({ spec, store, range, signal }); // plan-prepare.ts
+ * plan.estimate; // units, jobs, calls per endpoint, least duration (plan-estimate.ts)
+ * for await (const job of streamPlan({ spec, index: plan.index, shape: plan.shape, signal })) ...
  * ```
  */
 import { notListedReason } from '../domain/listing-life.js';
