@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (`npm test`, called by .ci/run): builds the CLI (end-to-end tests spawn it),
-# starts a throwaway ClickHouse server and Redis server on free loopback ports (installing the
-# Debian packages when missing), runs the whole vitest suite against them, and stops them.
+# starts a throwaway ClickHouse server, Redis server and ClickHouse cluster (2 shards x 2
+# replicas + ZooKeeper) on free loopback ports (installing the Debian packages when missing),
+# once for the whole suite, runs the vitest suite against them, and stops them.
 # Extra arguments are passed to vitest (e.g. `npm test -- src/pipeline`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,10 +17,15 @@ if ! node -e "require.resolve('chdb/connection')" >/dev/null 2>&1; then
 fi
 
 BASE=""
+CLUSTER_BASE=""
 cleanup() {
   if [ -n "$BASE" ]; then
     bash scripts/services/stop.sh "$BASE" >/dev/null 2>&1 || true
     rm -rf "$BASE"
+  fi
+  if [ -n "$CLUSTER_BASE" ]; then
+    bash scripts/services/stop-cluster.sh "$CLUSTER_BASE" >/dev/null 2>&1 || true
+    rm -rf "$CLUSTER_BASE"
   fi
 }
 trap cleanup EXIT INT TERM
@@ -29,9 +35,15 @@ if [ -z "${TICKPIPE_TEST_CLICKHOUSE_URL:-}" ]; then
   bash scripts/services/start.sh "$BASE" >/dev/null
   # shellcheck disable=SC1091
   . "$BASE/env.sh"
-  export TICKPIPE_TEST_CLICKHOUSE_URL TICKPIPE_TEST_REDIS_URL
+elif [ -z "${TICKPIPE_TEST_CLICKHOUSE_CLUSTER_URLS:-}" ]; then
+  # Servers given from outside but no cluster: start the cluster alone.
+  CLUSTER_BASE=$(mktemp -d /tmp/tickpipe-cluster.XXXXXX)
+  bash scripts/services/start-cluster.sh "$CLUSTER_BASE" >/dev/null
+  # shellcheck disable=SC1091
+  . "$CLUSTER_BASE/env.sh"
 fi
-echo "ClickHouse for tests: $TICKPIPE_TEST_CLICKHOUSE_URL"
+export TICKPIPE_TEST_CLICKHOUSE_URL TICKPIPE_TEST_REDIS_URL TICKPIPE_TEST_CLICKHOUSE_CLUSTER_URLS TICKPIPE_TEST_CLICKHOUSE_CLUSTER
+echo "ClickHouse for tests: $TICKPIPE_TEST_CLICKHOUSE_URL; cluster $TICKPIPE_TEST_CLICKHOUSE_CLUSTER: $TICKPIPE_TEST_CLICKHOUSE_CLUSTER_URLS"
 
 RESULTS=$(mktemp /tmp/tickpipe-vitest.XXXXXX.json)
 status=0

@@ -34,6 +34,7 @@ export { createTushareProvider } from './providers/tushare/tushare-provider.js';
 export { createYahooProvider } from './providers/yahoo/yahoo-provider.js';
 
 export type { Store, UnitWrite, LedgerFilter, QueryResult } from './storage/store.js';
+export type { StoreAvailability, StoreAvailabilityChange } from './storage/store-availability.js';
 export { createStore } from './storage/create-store.js';
 export { createMemoryStore } from './storage/memory/memory-store.js';
 export { createDuckDbStore } from './storage/duckdb/duckdb-store.js';

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Stops the servers that start.sh started for BASE_DIR, by the PIDs in its PID files only
-# (SIGTERM, wait up to 10 s, then SIGKILL). Safe to run when nothing runs.
+# (SIGTERM, wait up to 10 s, then SIGKILL), the cluster included. Safe to run when nothing runs.
 #
 # Usage: scripts/services/stop.sh BASE_DIR
 set -euo pipefail
 
 BASE=${1:?usage: stop.sh BASE_DIR}
 [ -d "$BASE" ] || exit 0
+"$(dirname "${BASH_SOURCE[0]}")/stop-cluster.sh" "$BASE/cluster"
 
 for f in "$BASE/ch/server.pid" "$BASE/redis/redis.pid"; do
   [ -f "$f" ] || continue

@@ -9,8 +9,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Raw stdout stream writer for in-place redraws. */
   rawStdout?: { write(s: string): unknown; columns?: number };
-  /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
-  onInterrupt?(handler: () => void): () => void;
+  /** Subscribes to SIGINT/SIGTERM (the handler gets the signal's name); returns an unsubscribe function. */
+  onInterrupt?(handler: (signal?: string) => void): () => void;
 }
 
 /** The process's real IO. */

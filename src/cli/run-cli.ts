@@ -9,10 +9,12 @@ import { toIngestError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js';
 import { benchCommand } from './commands/bench-command.js';
+import { collectCommand } from './commands/collect-command.js';
 import { factorsCommand } from './commands/factors-command.js';
 import { providersCommand } from './commands/providers-command.js';
 import { queryCommand } from './commands/query-command.js';
 import { retryFailedCommand } from './commands/retry-failed-command.js';
+import { registerDistributedCommands } from './commands/distributed-commands.js';
 import { runCommand } from './commands/run-command.js';
 import { statusCommand } from './commands/status-command.js';
 
@@ -95,6 +97,34 @@ Examples:
 
   commonOptions(
     program
+      .command('collect')
+      .description('Record order books and trades from real-time quotes through each trading session.')
+      .option('--provider <name>', 'tushare (rt_k) or yahoo (quote)')
+      .option('--symbols <symbols...>', 'ALL (the listed universe) or codes such as 600000.SH 000001.SZ')
+      .option(
+        '--interval <duration>',
+        'polling interval, e.g. 3s, 500ms, 1m (raised to fit the rate limits)',
+        '3s',
+      )
+      .option('--until <HH:MM[:SS]>', 'stop at this exchange-local (Asia/Shanghai) time, exit 0')
+      .option('--sessions <n>', "stop after n trading days' sessions")
+      .option('--dry-run', 'print calls per minute and the effective interval, write nothing')
+      .addOption(
+        new Option('--log-format <format>', 'plain lines or json (NDJSON events)').choices(['plain', 'json']),
+      )
+      .addHelpText(
+        'after',
+        `
+Examples:
+  tickpipe collect --provider tushare --symbols ALL --interval 3s
+  tickpipe collect --provider tushare --symbols ALL --interval 3s --until 15:01
+  tickpipe collect --provider yahoo --symbols 600519.SH 000001.SZ --interval 5s --sessions 1
+  tickpipe collect --provider tushare --symbols ALL --interval 1s --dry-run`,
+      ),
+  ).action(async (flags) => set(await collectCommand(flags, io)));
+
+  commonOptions(
+    program
       .command('query')
       .description('Read-only SQL on the configured store (no SQL: rows per table and trade date).')
       .argument('[sql]', 'a SELECT statement')
@@ -154,6 +184,8 @@ Examples:
       .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
       .addHelpText('after', '\nExamples:\n  tickpipe providers\n  tickpipe providers --format json'),
   ).action(async (flags) => set(await providersCommand(flags, io)));
+
+  registerDistributedCommands(program, commonOptions, io, set);
 
   program
     .command('bench')

@@ -55,6 +55,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{
   { variable: 'TICKPIPE_DUCKDB_PATH', path: ['storage', 'duckdb', 'path'] },
   { variable: 'TICKPIPE_CLICKHOUSE_URL', path: ['storage', 'clickhouse', 'url'] },
   { variable: 'TICKPIPE_CLICKHOUSE_DATABASE', path: ['storage', 'clickhouse', 'database'] },
+  { variable: 'TICKPIPE_REDIS_URL', path: ['distributed', 'redis_url'] },
   {
     variable: 'TICKPIPE_WORKERS',
     path: ['ingestion', 'workers'],
@@ -219,9 +220,21 @@ function secretCandidates(
 
 function collectSecrets(config: ResolvedConfig): string[] {
   const t = config.providers.tushare;
-  return [...(t.token ? [t.token] : []), ...(t.tokens ?? []), config.storage.clickhouse.password].filter(
-    (s) => s.length > 0,
-  );
+  return [
+    ...(t.token ? [t.token] : []),
+    ...(t.tokens ?? []),
+    config.storage.clickhouse.password,
+    redisUrlPassword(config.distributed.redis_url),
+  ].filter((s) => s.length > 0);
+}
+
+/** The password inside a `redis://user:password@host` URL ('' when none). */
+function redisUrlPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
 }
 
 /** The non-empty Tushare tokens of a config, in rotation order. */

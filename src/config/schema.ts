@@ -200,7 +200,21 @@ const storage = z
       .prefault({}),
     clickhouse: z
       .strictObject({
-        url: z.url().default('http://127.0.0.1:8123').describe('ClickHouse HTTP endpoint.'),
+        url: z
+          .union([z.url(), z.array(z.url()).min(1)])
+          .default('http://127.0.0.1:8123')
+          .describe('ClickHouse HTTP endpoint, or a list of cluster nodes (any that answers is used).'),
+        cluster: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/)
+          .optional()
+          .describe('Cluster name (remote_servers): replicated tables ON CLUSTER behind Distributed tables.'),
+        outage_budget_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(300_000)
+          .describe('How long writes wait for an unreachable ClickHouse before units fail, ms.'),
         database: z
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
@@ -222,6 +236,22 @@ const storage = z
   })
   .prefault({});
 
+const distributed = z
+  .strictObject({
+    redis_url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379')
+      .describe('Redis holding the job queue and the shared rate-limit windows (env TICKPIPE_REDIS_URL).'),
+    queue: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('tickpipe')
+      .describe('BullMQ queue name; every worker of a deployment uses the same one.'),
+  })
+  .prefault({})
+  .describe('Distributed mode: tickpipe enqueue / worker / watch (README "Running on several machines").');
+
 /** The config file schema. */
 export const configSchema = z
   .strictObject({
@@ -229,6 +259,7 @@ export const configSchema = z
     routing,
     ingestion,
     storage,
+    distributed,
   })
   .describe('tickpipe configuration (config/data_providers.yaml)');
 

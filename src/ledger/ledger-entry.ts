@@ -42,6 +42,12 @@ export interface LedgerEntry extends UnitKey {
   runId: string;
   /** When the entry was written, UTC epoch ms. */
   updatedAt: number;
+  /**
+   * Orders entries of the same unit (highest wins) where a store keeps versions (ClickHouse).
+   * Distributed workers set it from a Redis-issued fencing token, so a stale worker's late write
+   * never beats a newer outcome; when absent the store issues its own.
+   */
+  version?: number;
 }
 
 /** Stable string key of a unit, for maps and sets. */

@@ -102,6 +102,9 @@ export type PipelineEvent =
       inFlight: number;
       workers: number;
     }
+  | { type: 'store:waiting'; store: string; budgetMs: number; reason: string }
+  | { type: 'store:recovered'; store: string; downMs: number }
+  | { type: 'store:unavailable'; store: string; downMs: number; reason: string }
   | { type: 'run:interrupting'; graceMs: number }
   | { type: 'run:finished'; summary: RunSummary };
 

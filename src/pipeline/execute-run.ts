@@ -18,6 +18,7 @@ import { initialRunTally, summarizeRun, tallyEvent } from './run-summary.js';
 import { AdaptiveConcurrency } from './schedule/adaptive-concurrency.js';
 import { CircuitBreaker } from './schedule/circuit-breaker.js';
 import { runPool } from './schedule/worker-pool.js';
+import { waitForStore, watchStoreAvailability } from './store-intake.js';
 import type { Store } from '../storage/store.js';
 import type { Clock } from '../limits/clock.js';
 
@@ -172,6 +173,7 @@ export async function executeRun(
   // The plan's jobs are built lazily, one symbol at a time, as workers take them.
   const jobs = plan.jobs();
   let fatal: unknown;
+  const unwatchStore = watchStoreAvailability(deps.store, deps.emit);
   try {
     await runPool({
       take: () => {
@@ -185,6 +187,20 @@ export async function executeRun(
       worker: async (job) => {
         inFlight++;
         try {
+          // Intake pauses while the store is unreachable; past its outage budget the job fails unfetched.
+          const storeDown = await waitForStore(deps.store, signals.abort);
+          if (storeDown !== undefined) {
+            for (const u of job.units) {
+              const unit = {
+                provider: u.provider,
+                dataType: u.dataType,
+                symbol: u.symbol,
+                tradeDate: u.tradeDate,
+              };
+              onEvent({ type: 'unit:failed', unit, status: 'failed', error: storeDown, attempts: 0 });
+            }
+            return;
+          }
           const outcome = await runJob(job, jobDeps, signals.abort);
           followUps.push(...outcome.followUps);
         } catch (e) {
@@ -196,6 +212,8 @@ export async function executeRun(
     });
   } catch (e) {
     fatal = e;
+  } finally {
+    unwatchStore();
   }
   if (fatal !== undefined && !signals.stop.aborted) throw fatal;
   deps.saveLearnedLimits?.(await deps.gate.learnedLimits());

@@ -185,3 +185,29 @@ describe('format helpers', () => {
     expect(formatDuration(245_000)).toBe('4 min 05 s');
   });
 });
+
+describe('store outage lines', () => {
+  it('say what waits, for how long, and when it goes on', () => {
+    expect(
+      describeEvent({
+        type: 'store:waiting',
+        store: 'ClickHouse',
+        budgetMs: 300_000,
+        reason: 'connect ECONNREFUSED',
+      }),
+    ).toBe(
+      `waiting for ClickHouse: it does not answer (connect ECONNREFUSED); new work paused, writes retry for up to ${formatDuration(300_000)}`,
+    );
+    expect(describeEvent({ type: 'store:recovered', store: 'ClickHouse', downMs: 12_000 })).toBe(
+      `ClickHouse answers again after ${formatDuration(12_000)}; going on`,
+    );
+    expect(
+      describeEvent({
+        type: 'store:unavailable',
+        store: 'ClickHouse',
+        downMs: 300_000,
+        reason: 'connect ECONNREFUSED',
+      }),
+    ).toMatch(/^ClickHouse still unreachable after .*: units waiting to be stored fail; re-run to resume$/);
+  });
+});

@@ -35,6 +35,12 @@ export function describeEvent(e: PipelineEvent): string | undefined {
       return e.state === 'open'
         ? `circuit breaker for ${e.provider}: open after repeated failures${e.pauseMs !== undefined ? `; pausing ${formatDuration(e.pauseMs)} before a probe` : ''}`
         : `circuit breaker for ${e.provider}: ${e.state}`;
+    case 'store:waiting':
+      return `waiting for ${e.store}: it does not answer (${e.reason}); new work paused, writes retry for up to ${formatDuration(e.budgetMs)}`;
+    case 'store:recovered':
+      return `${e.store} answers again after ${formatDuration(e.downMs)}; going on`;
+    case 'store:unavailable':
+      return `${e.store} still unreachable after ${formatDuration(e.downMs)} (${e.reason}): units waiting to be stored fail; re-run to resume`;
     case 'workers:changed':
       return `workers: ${e.workers}`;
     case 'progress':

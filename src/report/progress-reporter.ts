@@ -15,6 +15,7 @@ export function createProgressReporter(
   let started = now();
   let lastDraw = 0;
   let status = { done: 0, total: 0, rows: 0, workers: 0, failed: 0, waiting: '' };
+  let storeWaiting = false;
   const clear = () => stream.write('\r\x1b[2K');
   const draw = (force = false) => {
     const t = now();
@@ -67,7 +68,18 @@ export function createProgressReporter(
           draw(true);
           return;
         case 'unit:succeeded':
+          if (!storeWaiting) status.waiting = '';
+          return;
+        case 'store:waiting':
+          storeWaiting = true;
+          status.waiting = `waiting for ${e.store}`;
+          print(describeEvent(e) ?? '');
+          return;
+        case 'store:recovered':
+        case 'store:unavailable':
+          storeWaiting = false;
           status.waiting = '';
+          print(describeEvent(e) ?? '');
           return;
         case 'run:finished':
           draw(true);

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import type { Logger } from '../limits/logger.js';
-import { createClickHouseStore } from './clickhouse/clickhouse-store.js';
+import { clickHouseUrls, createClickHouseStore } from './clickhouse/clickhouse-store.js';
 import { createDuckDbStore } from './duckdb/duckdb-store.js';
 import type { Store } from './store.js';
 
@@ -25,8 +25,14 @@ export function createStore(
 /** Where the store lives, for messages (never includes credentials). */
 export function describeStore(config: ResolvedConfig): string {
   if (config.storage.backend === 'clickhouse') {
-    const url = new URL(config.storage.clickhouse.url);
-    return `clickhouse ${url.protocol}//${url.host} database ${config.storage.clickhouse.database}`;
+    const ch = config.storage.clickhouse;
+    const hosts = clickHouseUrls(ch).map((u) => {
+      const url = new URL(u);
+      return `${url.protocol}//${url.host}`;
+    });
+    const where =
+      ch.cluster === undefined ? hosts.join(', ') : `cluster ${ch.cluster} via ${hosts.join(', ')}`;
+    return `clickhouse ${where} database ${ch.database}`;
   }
   return `duckdb ${config.storage.duckdb.path}`;
 }

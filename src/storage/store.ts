@@ -15,6 +15,8 @@
  */
 import type { RowSet } from '../domain/rows.js';
 import type { LedgerEntry, UnitKey, UnitStatus } from '../ledger/ledger-entry.js';
+import type { StoreAvailability } from './store-availability.js';
+import type { LiveStore } from './live-store.js';
 
 /** The rows of one unit, to be written idempotently. */
 export interface UnitWrite {
@@ -46,6 +48,10 @@ export interface QueryResult {
 export interface Store {
   /** `memory`, `duckdb` or `clickhouse`. */
   readonly kind: string;
+  /** Outage signal of a store on a server (see `store-availability.ts`); absent when it cannot go away. */
+  readonly availability?: StoreAvailability;
+  /** Live collection (`tickpipe collect`), on stores that support it (see `live-store.ts`). */
+  readonly live?: LiveStore;
   init(params?: { signal?: AbortSignal }): Promise<void>;
   write(params: { units: readonly UnitWrite[]; signal?: AbortSignal }): Promise<void>;
   writeLedger(params: { entries: readonly LedgerEntry[]; signal?: AbortSignal }): Promise<void>;

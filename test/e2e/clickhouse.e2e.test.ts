@@ -5,30 +5,11 @@
 import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickHouseTestUrl, randomDatabaseName } from '../support/clickhouse-env.js';
-import { createWorkspace, queryJson, simulatedConfig, type Workspace } from '../support/cli.js';
+import { RUN_ARGS, tables } from '../support/clickhouse-e2e.js';
+import { createWorkspace, simulatedConfig, type Workspace } from '../support/cli.js';
 
 const url = clickHouseTestUrl();
-const ARGS = [
-  'run',
-  '--symbols',
-  'ALL',
-  '--start-date',
-  '2025-06-05',
-  '--end-date',
-  '2025-06-07',
-  '--workers',
-  '3',
-  '--log-format',
-  'plain',
-];
-const TABLE_SQL: Record<string, string> = {
-  ticks:
-    'SELECT symbol, ts, seq, price, volume, amount, side, source, trade_date FROM ticks{F} ORDER BY symbol, ts, seq',
-  bars: 'SELECT symbol, interval, ts, open, high, low, close, volume, amount, source, trade_date FROM bars{F} ORDER BY symbol, interval, ts',
-  order_book:
-    'SELECT symbol, ts, bid_prices, bid_volumes, ask_prices, ask_volumes, source, trade_date FROM order_book{F} ORDER BY symbol, ts',
-  factors: 'SELECT symbol, ts, factor, value, source, trade_date FROM factors{F} ORDER BY symbol, factor, ts',
-};
+const ARGS = RUN_ARGS;
 const workspaces: Workspace[] = [];
 const databases: string[] = [];
 
@@ -43,13 +24,6 @@ function clickhouseWorkspace(simulated: Record<string, unknown> = {}): Workspace
     storage: { backend: 'clickhouse', clickhouse: { url, database, batch_ms: 200 } },
   });
   return ws;
-}
-
-async function tables(ws: Workspace, final: boolean): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const [t, sql] of Object.entries(TABLE_SQL))
-    out[t] = await queryJson(ws, sql.replace('{F}', final ? ' FINAL' : ''));
-  return out;
 }
 
 describe.skipIf(url === undefined)('tickpipe run --storage clickhouse', () => {

@@ -3,6 +3,7 @@
  * by `scripts/services/start.sh`), store configs with random database names, and the
  * ClickHouse-specific suite that both the server and the chdb test files run.
  */
+import { createClient } from '@clickhouse/client';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Ticker } from '../../src/domain/ticker.js';
@@ -36,6 +37,50 @@ export function clickHouseTestUrl(): string | undefined {
   return undefined;
 }
 
+/** The env variables naming the test cluster (set by `scripts/services/start-cluster.sh`). */
+export const CLICKHOUSE_CLUSTER_URLS_ENV = 'TICKPIPE_TEST_CLICKHOUSE_CLUSTER_URLS';
+export const CLICKHOUSE_CLUSTER_ENV = 'TICKPIPE_TEST_CLICKHOUSE_CLUSTER';
+
+/** The test cluster: its node URLs (node 1 first) and name. */
+export interface ClickHouseTestCluster {
+  urls: string[];
+  cluster: string;
+}
+
+/**
+ * The test cluster, or undefined (tests skip, with a visible message). Under `CI` a missing
+ * cluster throws, as for the single server.
+ */
+export function clickHouseTestCluster(): ClickHouseTestCluster | undefined {
+  const urls = process.env[CLICKHOUSE_CLUSTER_URLS_ENV];
+  const cluster = process.env[CLICKHOUSE_CLUSTER_ENV];
+  if (urls && cluster) return { urls: urls.split(',').filter((u) => u !== ''), cluster };
+  if (process.env.CI) {
+    throw new Error(
+      `${CLICKHOUSE_CLUSTER_URLS_ENV} / ${CLICKHOUSE_CLUSTER_ENV} are not set but CI is: start the cluster with scripts/services/start.sh BASE_DIR and source BASE_DIR/env.sh`,
+    );
+  }
+  console.warn(
+    `[clickhouse cluster tests] SKIPPED: ${CLICKHOUSE_CLUSTER_URLS_ENV} is not set. Run scripts/services/start-cluster.sh /tmp/tp-cluster && . /tmp/tp-cluster/env.sh`,
+  );
+  return undefined;
+}
+
+/** Drops databases on every node of a cluster (ON CLUSTER, with every node up). */
+export async function dropClusterDatabases(
+  env: ClickHouseTestCluster,
+  databases: readonly string[],
+): Promise<void> {
+  const admin = createClient({ url: env.urls[0], log: { level: 127 as never } });
+  try {
+    for (const db of databases) {
+      await admin.command({ query: `DROP DATABASE IF EXISTS \`${db}\` ON CLUSTER ${env.cluster}` });
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
 /** A fresh database name, unique per call. */
 export function randomDatabaseName(prefix = 'tp_test'): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
@@ -52,6 +97,7 @@ export function clickHouseTestConfig(over: Partial<ClickHouseStoreConfig> = {}):
     request_timeout_ms: 30_000,
     batch_rows: 50_000,
     batch_ms: 5,
+    outage_budget_ms: 300_000,
     ...over,
   };
 }
@@ -143,7 +189,12 @@ function ticks(unit: UnitKey, n: number, price = 10): Tick[] {
 }
 
 /** The ClickHouse-specific behaviour: batching, failure isolation, dedup under FINAL, retries. */
-export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseStore): void {
+export function runClickHouseStoreSuite(
+  name: string,
+  makeStore: MakeClickHouseStore,
+  options: { nodes?: number } = {},
+): void {
+  const nodes = options.nodes ?? 1;
   describe(`ClickHouseStore specifics (${name})`, () => {
     const open: ClickHouseStore[] = [];
     const make: MakeClickHouseStore = (over, deps) => {
@@ -246,38 +297,53 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
       expect((await store.query({ sql: 'SELECT count() FROM ticks FINAL' })).rows).toEqual([[15]]);
     });
 
-    it('retries broken connections inside the store', async () => {
+    it('rides out broken connections inside the store and tells availability listeners', async () => {
       const sleeps: number[] = [];
       const spy = insertSpy((table, attempt) =>
-        table === 'ticks' && attempt <= 2
+        table === 'ticks' && attempt <= 2 * nodes
           ? Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
           : undefined,
       );
       const store = make(
         { batch_ms: 0 },
-        { wrapClient: spy.wrapClient, sleep: async (ms) => void sleeps.push(ms) },
+        { wrapClient: spy.wrapClient, sleep: async (ms) => void sleeps.push(ms), random: () => 1 },
       );
+      const changes: string[] = [];
+      store.availability?.onChange((c) => changes.push(c.state));
       const u = unitOf('600010.SH');
       await store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 3) } }] });
-      expect(spy.dataInserts()).toHaveLength(3);
-      expect(sleeps).toEqual([200, 400]);
+      // A failed round over the nodes is retried at once (a stale keep-alive socket); the second is an outage.
+      expect(spy.dataInserts()).toHaveLength(2 * nodes + 1);
+      expect(sleeps.filter((ms) => ms >= 200)).toEqual([400]); // backoff step 2 of 200 ms, random() = 1
+      if (store.availability !== undefined) expect(changes).toEqual(['waiting', 'recovered']);
       expect((await store.query({ sql: 'SELECT count() FROM ticks FINAL' })).rows).toEqual([[3]]);
     });
 
-    it('gives up after maxConnectionAttempts with a retryable STORAGE_FAILED', async () => {
+    it('fails with a retryable STORAGE_FAILED naming the budget once an outage outlasts it', async () => {
       const spy = insertSpy(() => Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
       const store = make(
-        { batch_ms: 0 },
-        { wrapClient: spy.wrapClient, sleep: async () => {}, maxConnectionAttempts: 2 },
+        { batch_ms: 0, outage_budget_ms: 0 },
+        { wrapClient: spy.wrapClient, sleep: async () => {} },
       );
+      const changes: string[] = [];
+      store.availability?.onChange((c) => changes.push(c.state));
       const u = unitOf('600011.SH');
       await expect(store.write({ units: [{ unit: u, rows: { ticks: ticks(u, 3) } }] })).rejects.toMatchObject(
         {
           code: 'STORAGE_FAILED',
           retryable: true,
+          message: expect.stringMatching(
+            /outage budget of 0 s \(storage\.clickhouse\.outage_budget_ms\).*EPIPE/,
+          ),
         },
       );
-      expect(spy.dataInserts()).toHaveLength(2);
+      expect(spy.dataInserts()).toHaveLength(2 * nodes);
+      if (store.availability !== undefined) {
+        expect(changes).toEqual(['waiting', 'gave-up']);
+        // The store still answers: intake probes once and goes on.
+        await store.availability.whenAvailable();
+        expect(changes).toEqual(['waiting', 'gave-up', 'recovered']);
+      }
     });
 
     it('keeps each row once under FINAL after re-writing units, with the last values', async () => {
@@ -310,6 +376,8 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
         'side',
         'source',
         'trade_date',
+        // A cluster's data tables carry the insert version (docs/STORAGE.md, "Cluster").
+        ...((await store.serverInfo()).layout.kind === 'cluster' ? ['version'] : []),
       ]);
       expect(r.rows.map((row) => row[1])).toEqual(['2025-06-05T01:30:00.005Z', '2025-06-05T01:30:00.006Z']);
       expect(r.rows[0]?.[8]).toBe('2025-06-05');
@@ -354,14 +422,10 @@ export function runClickHouseStoreSuite(name: string, makeStore: MakeClickHouseS
       const info = await store.serverInfo();
       expect(info.flavor).toBe(info.version.startsWith('18.') ? 'legacy' : 'modern');
       const tables = await store.query({ sql: 'SHOW TABLES' });
-      expect(tables.rows.map((r) => r[0]).sort()).toEqual([
-        'adj_factors',
-        'bars',
-        'factors',
-        'ingest_ledger',
-        'order_book',
-        'ticks',
-      ]);
+      const names = ['adj_factors', 'bars', 'factors', 'ingest_ledger', 'order_book', 'ticks'];
+      expect(tables.rows.map((r) => r[0]).sort()).toEqual(
+        info.layout.kind === 'cluster' ? names.flatMap((n) => [n, `${n}_local`]) : names,
+      );
     });
   });
 }

@@ -4,6 +4,8 @@
  * symbol-days of the A-share calendar.
  */
 import type { RequestedDataType } from '../../domain/data-type.js';
+import { coverageTables } from '../../collect/coverage-status.js';
+import { distributedRunLines } from '../../distributed/run-status.js';
 import { IngestError } from '../../errors.js';
 import { parseDateRange } from '../../domain/dates.js';
 import { tradingDaysBetween } from '../../domain/calendar.js';
@@ -78,6 +80,8 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
     const entries = [...all.values()];
     const out = (text: string) => io.stdout(loaded.redactor.redact(text));
     out(`Ledger: ${entries.length} unit(s)${flags.run ? ` of run ${flags.run}` : ''}`);
+    // A run enqueued for distributed workers: its queue progress too (nothing without Redis).
+    if (flags.run && format === 'table') for (const l of await distributedRunLines(loaded, flags.run)) out(l);
     out(
       renderResult(
         { columns: ['provider', 'data_type', 'status', 'units', 'rows'], rows: summarizeLedger(entries) },
@@ -150,6 +154,18 @@ export async function statusCommand(flags: StatusFlags, io: CliIo): Promise<Exit
           ),
         );
     }
+    const coverage = await coverageTables(
+      store,
+      {
+        ...(flags.provider ? { source: flags.provider } : {}),
+        ...(symbols ? { symbols } : {}),
+        ...(range ? { startDate: range.start, endDate: range.end } : {}),
+      },
+      loaded.config,
+    );
+    if (coverage)
+      out(`\nLive collection coverage (tickpipe collect):\n${renderResult(coverage.summary, format)}`);
+    if (coverage?.symbols) out(renderResult(coverage.symbols, format));
     return EXIT.OK;
   } finally {
     await store.close();

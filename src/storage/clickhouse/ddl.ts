@@ -20,6 +20,16 @@
  * Every table is a ReplacingMergeTree sorted by the row's identity and partitioned by
  * `toYYYYMM(trade_date)`: re-inserting a unit leaves each logical row once under `FINAL`.
  * The ledger's `version` column makes the latest written entry win.
+ *
+ * Cluster layout (docs/STORAGE.md, "Cluster"): each table is a `ReplicatedReplacingMergeTree`
+ * local table `<table>_local` on every node (ZooKeeper path `/clickhouse/tables/{shard}/<db>/<table>`,
+ * replica `{replica}`), behind a `Distributed` table under the plain name, sharded by
+ * `cityHash64(symbol)`. Data tables gain a `version UInt64` (the insert's version, also the
+ * replacing version): a retried insert is the same block and is deduplicated by ZooKeeper, while a
+ * later rewrite of identical rows is a different block and is not. On the legacy flavor
+ * `bars.interval` is stored as `bar_interval`: 18.16 drops the quotes of `interval` when it
+ * forwards a query to a shard, so no query through a Distributed table could name it; the store
+ * renames it back in queries and results.
  */
 
 /** Which schema a server gets. */
@@ -48,8 +58,36 @@ interface ColumnSpec {
   type: string;
 }
 
-/** Stored columns of each table, in order, for a flavor (also the insert column lists). */
-export function tableColumns(flavor: ClickHouseFlavor, table: ClickHouseTable): ColumnSpec[] {
+/** The stored name of `bars.interval` in a legacy cluster (see the module comment). */
+export const LEGACY_CLUSTER_INTERVAL_COLUMN = 'bar_interval';
+
+/** The stored name of `bars.interval`. */
+export function intervalColumnName(flavor: ClickHouseFlavor, cluster: boolean): string {
+  return cluster && flavor === 'legacy' ? LEGACY_CLUSTER_INTERVAL_COLUMN : 'interval';
+}
+
+/** The replicated local table behind the Distributed table `table` of a cluster. */
+export function localTableName(table: ClickHouseTable): string {
+  return `${table}_local`;
+}
+
+/**
+ * Stored columns of each table, in order, for a flavor and layout (also the insert column lists).
+ */
+export function tableColumns(
+  flavor: ClickHouseFlavor,
+  table: ClickHouseTable,
+  cluster = false,
+): ColumnSpec[] {
+  const columns = singleServerColumns(flavor, table);
+  if (!cluster) return columns;
+  const renamed = columns.map((c) =>
+    c.name === 'interval' ? { ...c, name: intervalColumnName(flavor, true) } : c,
+  );
+  return table === 'ingest_ledger' ? renamed : [...renamed, { name: 'version', type: 'UInt64' }];
+}
+
+function singleServerColumns(flavor: ClickHouseFlavor, table: ClickHouseTable): ColumnSpec[] {
   const legacy = flavor === 'legacy';
   const lc = legacy ? 'String' : 'LowCardinality(String)';
   const time = legacy ? 'UInt64' : "DateTime64(3, 'UTC')";
@@ -129,6 +167,7 @@ function sortKey(flavor: ClickHouseFlavor, table: ClickHouseTable): string {
     case 'ticks':
       return `source, symbol, ${ts}, seq`;
     case 'bars':
+      // Legacy: interval_seconds, also in clusters (the stored interval name differs there).
       return flavor === 'legacy'
         ? `source, symbol, interval_seconds, ${ts}`
         : `source, symbol, interval, ${ts}`;
@@ -156,26 +195,76 @@ export function quoteIdent(name: string): string {
   return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
 }
 
+/** The column list of a CREATE TABLE (stored columns, plus the legacy time aliases). */
+function columnDefinitions(flavor: ClickHouseFlavor, table: ClickHouseTable, cluster: boolean): string {
+  const columns = tableColumns(flavor, table, cluster);
+  const stored = columns.map((col) => `  ${quoteIdent(col.name)} ${col.type}`);
+  const aliases =
+    flavor === 'legacy'
+      ? columns
+          .filter((col) => col.name === 'ts' || col.name === 'updated_at')
+          .map(
+            (col) =>
+              `  ${quoteIdent(`${col.name}_time`)} DateTime('UTC') ALIAS toDateTime(intDiv(${quoteIdent(col.name)}, 1000), 'UTC')`,
+          )
+      : [];
+  return [...stored, ...aliases].join(',\n');
+}
+
+function tableTail(flavor: ClickHouseFlavor, table: ClickHouseTable): string {
+  return (
+    `PARTITION BY toYYYYMM(trade_date)\n` +
+    `ORDER BY (${sortKey(flavor, table).split(', ').map(quoteIdent).join(', ')})`
+  );
+}
+
 /** `CREATE DATABASE` plus one `CREATE TABLE … IF NOT EXISTS` per table; each safe to re-run. */
 export function schemaStatements(flavor: ClickHouseFlavor, database: string): string[] {
   const db = quoteIdent(database);
   const tables = CLICKHOUSE_TABLES.map((table) => {
-    const stored = tableColumns(flavor, table).map((col) => `  ${quoteIdent(col.name)} ${col.type}`);
-    const aliases =
-      flavor === 'legacy'
-        ? tableColumns(flavor, table)
-            .filter((col) => col.name === 'ts' || col.name === 'updated_at')
-            .map(
-              (col) =>
-                `  ${quoteIdent(`${col.name}_time`)} DateTime('UTC') ALIAS toDateTime(intDiv(${quoteIdent(col.name)}, 1000), 'UTC')`,
-            )
-        : [];
-    const cols = [...stored, ...aliases].join(',\n');
     const engine = table === 'ingest_ledger' ? 'ReplacingMergeTree(version)' : 'ReplacingMergeTree';
     return (
-      `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdent(table)} (\n${cols}\n) ENGINE = ${engine}\n` +
-      `PARTITION BY toYYYYMM(trade_date)\nORDER BY (${sortKey(flavor, table).split(', ').map(quoteIdent).join(', ')})`
+      `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdent(table)} (\n${columnDefinitions(flavor, table, false)}\n) ` +
+      `ENGINE = ${engine}\n${tableTail(flavor, table)}`
     );
   });
   return [`CREATE DATABASE IF NOT EXISTS ${db}`, ...tables];
+}
+
+/** Every table name a cluster schema creates on each node (local and Distributed). */
+export function clusterTableNames(): string[] {
+  return CLICKHOUSE_TABLES.flatMap((t) => [localTableName(t), t]);
+}
+
+/**
+ * The cluster schema (see the module comment): `CREATE DATABASE`, then per table the replicated
+ * local table and the Distributed table over it, each `IF NOT EXISTS`. With `onCluster` every
+ * statement is `ON CLUSTER cluster` (the first creation); without, the same statements create
+ * what one node lacks (its macros fill in `{shard}` and `{replica}`).
+ */
+export function clusterSchemaStatements(params: {
+  flavor: ClickHouseFlavor;
+  database: string;
+  cluster: string;
+  onCluster: boolean;
+}): string[] {
+  const { flavor, database, cluster } = params;
+  const db = quoteIdent(database);
+  const on = params.onCluster ? ` ON CLUSTER ${quoteIdent(cluster)}` : '';
+  const statements = [`CREATE DATABASE IF NOT EXISTS ${db}${on}`];
+  for (const table of CLICKHOUSE_TABLES) {
+    const local = localTableName(table);
+    const zkPath = sqlLiteral(`/clickhouse/tables/{shard}/${database}/${table}`);
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdent(local)}${on} (\n${columnDefinitions(flavor, table, true)}\n) ` +
+        `ENGINE = ReplicatedReplacingMergeTree(${zkPath}, '{replica}', version)\n${tableTail(flavor, table)}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdent(table)}${on} AS ${db}.${quoteIdent(local)} ` +
+        `ENGINE = Distributed(${quoteIdent(cluster)}, ${db}, ${quoteIdent(local)}, cityHash64(symbol))`,
+    );
+  }
+  return statements;
+}
+
+function sqlLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quoteIntervalColumn } from './quote-interval-column.js';
+import { quoteIntervalColumn, renameIntervalColumn } from './quote-interval-column.js';
 
 describe('quoteIntervalColumn', () => {
   it('quotes the interval column in select lists, filters and ORDER BY', () => {
@@ -17,6 +17,22 @@ describe('quoteIntervalColumn', () => {
     expect(quoteIntervalColumn(sql)).toBe(sql);
     expect(quoteIntervalColumn('SELECT toIntervalDay(1), intervals FROM t')).toBe(
       'SELECT toIntervalDay(1), intervals FROM t',
+    );
+  });
+});
+
+describe('renameIntervalColumn', () => {
+  it('renames bare and quoted uses of the interval column, nothing else', () => {
+    expect(
+      renameIntervalColumn(
+        "SELECT symbol, interval, `interval` FROM bars FINAL WHERE b.interval = '1m' AND ts > now() - INTERVAL 1 DAY -- interval",
+        'bar_interval',
+      ),
+    ).toBe(
+      "SELECT symbol, `bar_interval`, `bar_interval` FROM bars FINAL WHERE b.`bar_interval` = '1m' AND ts > now() - INTERVAL 1 DAY -- interval",
+    );
+    expect(renameIntervalColumn("SELECT 'interval', `intervals` FROM t", 'bar_interval')).toBe(
+      "SELECT 'interval', `intervals` FROM t",
     );
   });
 });

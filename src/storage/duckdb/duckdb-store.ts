@@ -14,27 +14,17 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import {
-  BIGINT,
-  DATE,
-  DuckDBDateValue,
-  DuckDBInstance,
-  DuckDBTimestampValue,
-  INTEGER,
-  StatementType,
-  TIMESTAMP,
-  VARCHAR,
-  type DuckDBConnection,
-  type DuckDBType,
-  type DuckDBValue,
-} from '@duckdb/node-api';
-import { IngestError, isIngestError, throwIfAborted } from '../../errors.js';
-import { unitKeyString, type LedgerEntry, type UnitStatus } from '../../ledger/ledger-entry.js';
-import type { ConcreteDataType } from '../../domain/data-type.js';
-import { isReadOnlySql, type LedgerFilter, type QueryResult, type Store, type UnitWrite } from '../store.js';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { IngestError, throwIfAborted } from '../../errors.js';
+import { unitKeyString, type LedgerEntry } from '../../ledger/ledger-entry.js';
+import { isReadOnlySql, type Store, type UnitWrite } from '../store.js';
 import { DATA_TABLES, STORE_TABLES, scopeUnitRows, type DataTable, type ScopedRows } from '../unit-scope.js';
 import { appendTableRows, appendedColumnNames, type TableRows } from './duckdb-appenders.js';
 import { DUCKDB_DDL } from './duckdb-schema.js';
+import { selectLedger, upsertLedger } from './duckdb-ledger.js';
+import { runReadQuery } from './duckdb-query.js';
+import { lit, messageOf, storageError, UNITS_PER_STATEMENT } from './duckdb-sql.js';
+import { createDuckDbLive, DUCKDB_LIVE_DDL } from './duckdb-live.js';
 import { toPlainValue } from './duckdb-values.js';
 
 /** Parameters of {@link createDuckDbStore}. */
@@ -58,12 +48,8 @@ interface Opened {
   reader: DuckDBConnection;
 }
 
-const MS_PER_DAY = 86_400_000;
 /** WAL size that triggers an automatic checkpoint (see `openDatabase`). */
 const CHECKPOINT_THRESHOLD = '256MB';
-/** Units per DELETE statement and ledger entries per INSERT, to keep statements small. */
-const UNITS_PER_STATEMENT = 500;
-const QUERY_STATEMENT_TYPES: ReadonlySet<number> = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
 
 /** Creates a DuckDB-backed store (kind `duckdb`). Opens the file lazily, on `init()` or first use. */
 export function createDuckDbStore(params: DuckDbStoreParams): Store {
@@ -134,8 +120,33 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
     }
   };
 
+  const live = createDuckDbLive({
+    withWriter: (fn, what, signal) => {
+      admit(signal);
+      refuseWriteWhenReadOnly(what);
+      return writeLock.run(async () => {
+        try {
+          return await fn((await open()).writer);
+        } catch (error) {
+          throw storageError(error, `${what} in DuckDB ${path}`, { path });
+        }
+      });
+    },
+    withReader: (fn, what, signal) => {
+      admit(signal);
+      return readLock.run(async () => {
+        try {
+          return await fn((await open()).reader);
+        } catch (error) {
+          throw storageError(error, `${what} from DuckDB ${path}`, { path });
+        }
+      });
+    },
+  });
+
   return {
     kind: 'duckdb',
+    live,
     async init(initParams) {
       admit(initParams?.signal);
       await writeLock.run(async () => {
@@ -143,6 +154,7 @@ export function createDuckDbStore(params: DuckDbStoreParams): Store {
         if (readOnly) return;
         try {
           for (const table of STORE_TABLES) await writer.run(DUCKDB_DDL[table]);
+          for (const ddl of DUCKDB_LIVE_DDL) await writer.run(ddl);
           await checkColumns(writer, path);
         } catch (error) {
           throw storageError(error, `create tables in DuckDB ${path}`, { path });
@@ -336,176 +348,6 @@ function deleteSliceSql(table: DataTable, units: readonly ScopedRows[]): string 
   const range = `${table}.trade_date BETWEEN CAST(${lit(dates[0] ?? '')} AS DATE) AND CAST(${lit(dates[dates.length - 1] ?? '')} AS DATE)`;
   const on = `${range} AND ${table}.source = k.source AND ${table}.symbol = k.symbol AND ${table}.trade_date = k.trade_date`;
   return `DELETE FROM ${table} USING (VALUES ${values}) AS k(${cols}) WHERE ${on}${bars ? ' AND bars."interval" = k.iv' : ''}`;
-}
-
-/** A SQL string literal. */
-function lit(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-const LEDGER_TYPES: DuckDBType[] = [
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  DATE,
-  VARCHAR,
-  BIGINT,
-  INTEGER,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  TIMESTAMP,
-];
-
-async function upsertLedger(writer: DuckDBConnection, entries: readonly LedgerEntry[]): Promise<void> {
-  await writer.run('BEGIN TRANSACTION');
-  try {
-    for (let i = 0; i < entries.length; i += UNITS_PER_STATEMENT) {
-      const batch = entries.slice(i, i + UNITS_PER_STATEMENT);
-      const values: DuckDBValue[] = [];
-      const types: DuckDBType[] = [];
-      const tuples: string[] = [];
-      for (const e of batch) {
-        const base = values.length;
-        tuples.push(`(${LEDGER_TYPES.map((_, j) => `$${base + j + 1}`).join(', ')})`);
-        values.push(
-          e.provider,
-          e.dataType,
-          e.symbol,
-          dateValue(e.tradeDate),
-          e.status,
-          BigInt(e.rows),
-          e.attempts,
-          e.errorCode,
-          e.errorMessage,
-          e.runId,
-          new DuckDBTimestampValue(BigInt(Math.trunc(e.updatedAt)) * 1000n),
-        );
-        types.push(...LEDGER_TYPES);
-      }
-      await writer.run(`INSERT OR REPLACE INTO ingest_ledger VALUES ${tuples.join(', ')}`, values, types);
-    }
-    await writer.run('COMMIT');
-  } catch (error) {
-    try {
-      await writer.run('ROLLBACK');
-    } catch {
-      // See writeUnits.
-    }
-    throw error;
-  }
-}
-
-async function selectLedger(reader: DuckDBConnection, f: LedgerFilter): Promise<LedgerEntry[]> {
-  const where: string[] = [];
-  const values: DuckDBValue[] = [];
-  const types: DuckDBType[] = [];
-  const bind = (v: DuckDBValue, t: DuckDBType): string => {
-    values.push(v);
-    types.push(t);
-    return `$${values.length}`;
-  };
-  const inList = (col: string, xs: readonly string[]): void => {
-    where.push(xs.length === 0 ? 'false' : `${col} IN (${xs.map((x) => bind(x, VARCHAR)).join(', ')})`);
-  };
-  if (f.provider !== undefined) where.push(`provider = ${bind(f.provider, VARCHAR)}`);
-  if (f.dataTypes !== undefined) inList('data_type', f.dataTypes);
-  if (f.symbols !== undefined) inList('symbol', f.symbols);
-  if (f.startDate !== undefined) where.push(`trade_date >= ${bind(dateValue(f.startDate), DATE)}`);
-  if (f.endDate !== undefined) where.push(`trade_date <= ${bind(dateValue(f.endDate), DATE)}`);
-  if (f.statuses !== undefined) inList('status', f.statuses);
-  if (f.runId !== undefined) where.push(`run_id = ${bind(f.runId, VARCHAR)}`);
-  const sql =
-    'SELECT provider, data_type, symbol, trade_date, status, "rows", attempts, error_code, error_message, run_id, updated_at ' +
-    `FROM ingest_ledger${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
-    'ORDER BY provider, data_type, symbol, trade_date';
-  const reader_ = await reader.runAndReadAll(sql, values, types);
-  return reader_.getRows().map((r) => {
-    const [
-      provider,
-      dataType,
-      symbol,
-      tradeDate,
-      status,
-      rows,
-      attempts,
-      errorCode,
-      errorMessage,
-      runId,
-      updatedAt,
-    ] = r.map(toPlainValue);
-    return {
-      provider: provider as string,
-      dataType: dataType as ConcreteDataType,
-      symbol: symbol as string,
-      tradeDate: tradeDate as string,
-      status: status as UnitStatus,
-      rows: rows as number,
-      attempts: attempts as number,
-      errorCode: errorCode as string | null,
-      errorMessage: errorMessage as string | null,
-      runId: runId as string,
-      updatedAt: Date.parse(updatedAt as string),
-    };
-  });
-}
-
-async function runReadQuery(
-  reader: DuckDBConnection,
-  sql: string,
-  signal: AbortSignal | undefined,
-): Promise<QueryResult> {
-  const onAbort = (): void => reader.interrupt();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    throwIfAborted(signal);
-    const extracted = await reader.extractStatements(sql);
-    if (extracted.count === 0) throw new IngestError('USAGE', 'The query is empty', { context: { sql } });
-    let result: QueryResult = { columns: [], rows: [] };
-    for (let i = 0; i < extracted.count; i++) {
-      const prepared = await extracted.prepare(i);
-      try {
-        if (!QUERY_STATEMENT_TYPES.has(prepared.statementType)) {
-          throw new IngestError('USAGE', 'Refused a statement that is not a read: query() is read-only', {
-            context: { sql },
-          });
-        }
-        const read = await prepared.runAndReadAll();
-        result = { columns: read.columnNames(), rows: read.getRows().map((row) => row.map(toPlainValue)) };
-      } finally {
-        prepared.destroySync();
-      }
-    }
-    throwIfAborted(signal);
-    return result;
-  } catch (error) {
-    throwIfAborted(signal);
-    if (isIngestError(error)) throw error;
-    const message = messageOf(error);
-    if (/^(IO|FATAL|Out of Memory|INTERNAL) Error/i.test(message)) {
-      throw storageError(error, 'query DuckDB', { sql });
-    }
-    throw new IngestError('USAGE', `Query failed: ${message}`, { context: { sql }, cause: error });
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-function dateValue(text: string): DuckDBDateValue {
-  return new DuckDBDateValue(Math.floor(Date.parse(`${text}T00:00:00Z`) / MS_PER_DAY));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Wraps a DuckDB failure as a retryable `STORAGE_FAILED`; tickpipe's own errors pass through. */
-function storageError(error: unknown, what: string, context: Record<string, unknown>): IngestError {
-  if (isIngestError(error)) return error;
-  return new IngestError('STORAGE_FAILED', `Could not ${what}: ${messageOf(error)}`, {
-    context,
-    cause: error,
-  });
 }
 
 /** A mutex as a promise chain: `run` calls execute one at a time, in call order. */

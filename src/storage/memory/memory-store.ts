@@ -22,6 +22,7 @@ import { IngestError, throwIfAborted } from '../../errors.js';
 import type { AdjFactor, Bar, BookSnapshot, FactorValue, Tick } from '../../domain/rows.js';
 import { unitKeyString, type LedgerEntry } from '../../ledger/ledger-entry.js';
 import { isReadOnlySql, type LedgerFilter, type QueryResult, type Store, type UnitWrite } from '../store.js';
+import { createMemoryLive } from './memory-live.js';
 import { scopeUnitRows, sliceKey, type DataTable, type StoreTable } from '../unit-scope.js';
 
 /** Columns of each table, in the order `SELECT *` returns them (the same as the SQL stores). */
@@ -95,6 +96,7 @@ export function createMemoryStore(): Store {
 
   return {
     kind: 'memory',
+    live: createMemoryLive({ slices: (t) => slices(t), ensureOpen }),
     async init(params) {
       ensureOpen(params?.signal);
       for (const t of ['ticks', 'bars', 'order_book', 'factors', 'adj_factors'] as const) slices(t);

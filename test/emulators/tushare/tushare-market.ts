@@ -32,6 +32,8 @@ export interface TushareMarketOptions {
   listings?: readonly TushareListing[];
   /** Days a symbol is suspended (no bars), by ts_code (default: a couple of days of 600000.SH). */
   suspensions?: Readonly<Record<string, readonly string[]>>;
+  /** Shanghai time `HH:MM:SS` before which `rt_k` still shows the previous session (default `09:15:00`). */
+  quoteResetAt?: string;
 }
 
 /** One 1-minute bar as `stk_mins` serves it (vol in shares, amount in CNY). */
@@ -110,7 +112,7 @@ export interface TushareMarket {
   dailyBar(tsCode: string, date: string): EmulatedDailyBar | undefined;
   /** Adjustment factor of a listed day (also on suspended days), else `undefined`. */
   adjFactor(tsCode: string, date: string): number | undefined;
-  /** Level-1 quote at an instant, or `undefined` before the open / on a closed day. */
+  /** Level-1 quote at an instant (the previous session's before 09:15), or `undefined` when the symbol does not trade. */
   quote(tsCode: string, nowMs: number): EmulatedQuote | undefined;
 }
 
@@ -227,6 +229,7 @@ export function createTushareMarket(options: TushareMarketOptions = {}): Tushare
   const listings = options.listings ?? DEFAULT_LISTINGS;
   const suspensions = options.suspensions ?? DEFAULT_SUSPENSIONS;
   const byCode = new Map(listings.map((l) => [l.tsCode, l]));
+  const quoteResetAt = options.quoteResetAt ?? '09:15:00';
 
   const allDays: string[] = [];
   for (let t = Date.parse(`${calendarStart}T00:00:00Z`); ; t += DAY_MS) {
@@ -288,7 +291,20 @@ export function createTushareMarket(options: TushareMarketOptions = {}): Tushare
     return plan;
   };
 
-  const minuteBars = (tsCode: string, date: string): EmulatedMinuteBar[] => {
+  // Live-collection tests ask for the same day's bars thousands of times.
+  const barCache = new Map<string, EmulatedMinuteBar[]>();
+  const cachedBars = (tsCode: string, date: string): readonly EmulatedMinuteBar[] => {
+    const key = `${tsCode}|${date}`;
+    const cached = barCache.get(key);
+    if (cached) return cached;
+    const bars = buildMinuteBars(tsCode, date);
+    if (barCache.size > 5000) barCache.clear();
+    barCache.set(key, bars);
+    return bars;
+  };
+  const minuteBars = (tsCode: string, date: string): EmulatedMinuteBar[] =>
+    cachedBars(tsCode, date).map((b) => ({ ...b }));
+  const buildMinuteBars = (tsCode: string, date: string): EmulatedMinuteBar[] => {
     if (!trades(tsCode, date)) return [];
     const p = planOf(tsCode).get(date);
     if (!p) return [];
@@ -350,33 +366,88 @@ export function createTushareMarket(options: TushareMarketOptions = {}): Tushare
 
   const adjFactor = (tsCode: string, date: string): number | undefined => planOf(tsCode).get(date)?.factor;
 
+  /**
+   * The level-1 quote at an instant, as `rt_k` shows it through a day:
+   * - before 09:15 (and on closed days) the previous session's final state, dated that session;
+   * - 09:15–09:25 the opening call auction: nothing traded, an indicative book;
+   * - from 09:25 the opening auction's print (the 09:30 bar), then each minute bar filling in
+   *   3-second steps (cumulative volume and amount rise, the book moves every step);
+   * - 11:30–13:00 the 11:30 state; 14:57–15:00 the closing call auction: frozen at 14:57;
+   * - from 15:00 the closing print (the 14:58–15:00 bars) and the final state.
+   */
   const quote = (tsCode: string, nowMs: number): EmulatedQuote | undefined => {
     const local = new Date(nowMs + SHANGHAI_MS).toISOString();
-    const date = local.slice(0, 10);
-    const hhmmss = local.slice(11, 19);
-    const mins = minuteBars(tsCode, date).filter((b) => b.tradeTime.slice(11) <= hhmmss);
-    const first = mins[0];
-    const last = mins[mins.length - 1];
+    const today = local.slice(0, 10);
+    const clock = local.slice(11, 19);
+    if (!isOpen(today) || clock < quoteResetAt) {
+      const prev = openDays.filter((d) => d < today).pop();
+      return prev === undefined ? undefined : quoteAt(tsCode, prev, '23:59:59');
+    }
+    return quoteAt(tsCode, today, clock);
+  };
+
+  const quoteAt = (tsCode: string, date: string, clock: string): EmulatedQuote | undefined => {
+    const all = cachedBars(tsCode, date);
     const l = byCode.get(tsCode);
     const p = planOf(tsCode).get(date);
-    if (!first || !last || !l || !p) return undefined;
-    const rnd = prng(hash(`${seed}|${tsCode}|${date}|${last.tradeTime}|book`));
+    if (all.length === 0 || !l || !p) return undefined;
+    const sec = (hhmmss: string): number =>
+      Number(hhmmss.slice(0, 2)) * 3600 + Number(hhmmss.slice(3, 5)) * 60 + Number(hhmmss.slice(6, 8));
+    const hms = (s: number): string =>
+      `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+    // The instant whose state is shown, on the 3-second grid, frozen in the breaks.
+    let at = Math.floor(sec(clock) / 3) * 3;
+    if (clock >= '15:00:00') at = sec('15:00:00');
+    else if (clock >= '14:57:00') at = sec('14:57:00');
+    else if (clock >= '11:30:00' && clock < '13:00:00') at = sec('11:30:00');
+    const stamp = hms(at);
+    const included: { bar: EmulatedMinuteBar; share: number }[] = [];
+    if (stamp >= '09:25:00') {
+      for (const [i, bar] of all.entries()) {
+        const label = bar.tradeTime.slice(11);
+        if (i === 0 || label <= stamp) {
+          included.push({ bar, share: 1 });
+          continue;
+        }
+        // The bar labelled L covers the minute before L; the closing auction prints only at 15:00.
+        const startSec = sec(label) - 60;
+        if (label > '14:57:00' || at <= startSec) break;
+        included.push({ bar, share: Math.floor((at - startSec) / 3) / 20 });
+        break;
+      }
+    }
+    let vol = 0;
+    let amount = 0;
+    let high = 0;
+    let low = 0;
+    let close = p.preClose;
+    for (const { bar, share } of included) {
+      const v = share === 1 ? bar.vol : Math.floor((bar.vol * share) / 100) * 100;
+      if (v === 0) continue;
+      vol += v;
+      amount += share === 1 ? bar.amount : round2((bar.amount * v) / bar.vol);
+      close = share === 1 ? bar.close : round2(bar.open + (bar.close - bar.open) * share);
+      high = high === 0 ? Math.max(bar.high, close) : Math.max(high, share === 1 ? bar.high : close);
+      low = low === 0 ? Math.min(bar.low, close) : Math.min(low, share === 1 ? bar.low : close);
+    }
+    const first = included[0]?.bar;
+    const rnd = prng(hash(`${seed}|${tsCode}|${date}|${stamp}|book`));
     return {
       tsCode,
       name: l.name,
       preClose: p.preClose,
-      open: first.open,
-      high: Math.max(...mins.map((b) => b.high)),
-      low: Math.min(...mins.map((b) => b.low)),
-      close: last.close,
-      vol: mins.reduce((s, b) => s + b.vol, 0),
-      amount: round2(mins.reduce((s, b) => s + b.amount, 0)),
-      num: mins.length * 37,
-      bidPrice1: clampPrice(round2(last.close - 0.01)),
+      open: first?.open ?? 0,
+      high,
+      low,
+      close,
+      vol,
+      amount: round2(amount),
+      num: included.length * 37,
+      bidPrice1: clampPrice(round2(close - 0.01)),
       bidVolume1: (1 + Math.floor(rnd() * 500)) * 100,
-      askPrice1: last.close,
+      askPrice1: close,
       askVolume1: (1 + Math.floor(rnd() * 500)) * 100,
-      tradeTime: `${date} ${hhmmss < '15:00:00' ? hhmmss : '15:00:00'}`,
+      tradeTime: `${date} ${stamp}`,
     };
   };
 

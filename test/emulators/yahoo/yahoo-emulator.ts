@@ -11,7 +11,8 @@
  *
  * Not emulated: pre/post-market bars (`includePrePost=true` is accepted and ignored), dividend and
  * split events (`events` is accepted; no `events` key is returned), the live-bar quirk of the
- * current day, cookie/crumb endpoints.
+ * current day, cookies. `/v1/test/getcrumb` and `/v7/finance/quote` (crumb required) serve
+ * real-time quotes built from the 1-minute bars.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -78,6 +79,55 @@ export interface YahooEmulator {
   url: string;
   state: YahooEmulatorState;
   close(): Promise<void>;
+}
+
+/** The crumb `/v1/test/getcrumb` hands out and `/v7/finance/quote` requires. */
+export const EMULATOR_CRUMB = 'emuCrumb4Q7x';
+
+/**
+ * A `/v7/finance/quote` result at `nowMs`: the day so far from the completed 1-minute bars
+ * (`regularMarketVolume` = their volume, price = the last close, `regularMarketTime` = the last
+ * bar's end), one book level around the price. Before the day's first bar completes, the last
+ * trading day's final state (dated that day). Undefined for an unknown symbol.
+ */
+export function quoteOf(
+  dataset: YahooDataset,
+  nowMs: number,
+  symbol: string,
+): Record<string, unknown> | undefined {
+  const inst = dataset.instruments.get(symbol.toUpperCase());
+  if (!inst) return undefined;
+  const nowS = Math.floor(nowMs / 1000);
+  let date = dataset.zone.dateIn(nowMs, inst.timeZone);
+  for (let back = 0; back < 15; back++) {
+    if (dataset.isTradingDay(inst.symbol, date)) {
+      const done = dataset
+        .minuteBars(inst.symbol, date)
+        .filter((b) => b.start + 60 <= nowS && b.close !== null);
+      const last = done[done.length - 1];
+      if (last !== undefined) {
+        const price = last.close as number;
+        const volume = done.reduce((a, b) => a + (b.volume ?? 0), 0);
+        const size = 100 * (1 + ((last.start / 60) % 37));
+        return {
+          symbol: inst.symbol,
+          quoteType: 'EQUITY',
+          currency: inst.currency,
+          exchangeTimezoneName: inst.timeZone,
+          regularMarketPrice: price,
+          regularMarketVolume: volume,
+          regularMarketTime: last.start + 60,
+          regularMarketPreviousClose: null,
+          bid: Math.round((price - 0.01) * 100) / 100,
+          bidSize: size,
+          ask: price,
+          askSize: size + 100,
+        };
+      }
+    }
+    date = new Date(Date.parse(`${date}T00:00:00Z`) - DAY_S * 1000).toISOString().slice(0, 10);
+  }
+  return undefined;
 }
 
 /** Yahoo's own list, echoed in error texts. */
@@ -174,6 +224,20 @@ export async function startYahooEmulator(options: YahooEmulatorOptions = {}): Pr
     }
     accepted.push(Date.now());
 
+    if (req.method === 'GET' && url.pathname === '/v1/test/getcrumb') {
+      return send(200, EMULATOR_CRUMB, 'text/plain;charset=utf-8');
+    }
+    if (req.method === 'GET' && url.pathname === '/v7/finance/quote') {
+      if (url.searchParams.get('crumb') !== EMULATOR_CRUMB) {
+        return sendJson(401, {
+          finance: { result: null, error: { code: 'Unauthorized', description: 'Invalid Crumb' } },
+        });
+      }
+      const symbols = (url.searchParams.get('symbols') ?? '').split(',').filter((x) => x !== '');
+      return sendJson(200, {
+        quoteResponse: { result: symbols.flatMap((sym) => quoteOf(dataset, now(), sym) ?? []), error: null },
+      });
+    }
     if (req.method !== 'GET' || !match || record.symbol === undefined) {
       return sendJson(404, errorBody('Not Found', 'HTTP 404 Not Found'));
     }

@@ -1,0 +1,37 @@
+/**
+ * Intake paused while the store is unreachable (see `storage/store-availability.ts`): a job
+ * starts only once the store answers, so no provider quota is spent on rows that cannot be
+ * stored, and the store's outage changes become pipeline events (`store:waiting`,
+ * `store:recovered`, `store:unavailable`).
+ */
+import { toErrorData, toIngestError, type ErrorData } from '../errors.js';
+import type { Store } from '../storage/store.js';
+import type { PipelineEvent } from './events.js';
+
+/** Turns the store's availability changes into events; returns the unsubscribe function. */
+export function watchStoreAvailability(store: Store, emit: (e: PipelineEvent) => void): () => void {
+  if (store.availability === undefined) return () => undefined;
+  return store.availability.onChange((c) => {
+    if (c.state === 'waiting')
+      emit({ type: 'store:waiting', store: c.store, budgetMs: c.budgetMs, reason: c.reason });
+    else if (c.state === 'recovered') emit({ type: 'store:recovered', store: c.store, downMs: c.downMs });
+    else emit({ type: 'store:unavailable', store: c.store, downMs: c.downMs, reason: c.reason });
+  });
+}
+
+/**
+ * Waits until the store answers before a job starts. Resolves `undefined` to go ahead, or the
+ * error to fail the job's units with (the store stayed away past its outage budget). Rejects
+ * only when `signal` aborts.
+ */
+export async function waitForStore(store: Store, signal: AbortSignal): Promise<ErrorData | undefined> {
+  if (store.availability === undefined) return undefined;
+  try {
+    await store.availability.whenAvailable({ signal });
+    return undefined;
+  } catch (e) {
+    const error = toIngestError(e);
+    if (error.code === 'ABORTED' || signal.aborted) throw e;
+    return toErrorData(error);
+  }
+}
