@@ -14,6 +14,9 @@ const BENCHES = [
   'rate-limit.bench.ts',
   'store-throughput.bench.ts',
   'pipeline-share.bench.ts',
+  'plan-scale.bench.ts',
+  'quota.bench.ts',
+  'run-memory.bench.ts',
 ] as const;
 
 function main(): number {

@@ -52,10 +52,12 @@ const prepare = async (o: RunOptions): Promise<PreparedRun> =>
   ({
     runId: o.runId as string,
     plan: {
-      jobs: [job('600000.SH'), job('600519.SH')],
-      skipped: [],
-      unservable: [],
-      unitCount: 4,
+      // A lazy job stream, as the streaming planner gives it.
+      jobs: function* () {
+        yield job('600000.SH');
+        yield job('600519.SH');
+      },
+      estimate: { units: 4, skipped: 0, unservable: [], jobs: 2 },
       symbols: ['600000.SH', '600519.SH'] as Ticker[],
     },
     routing: {},

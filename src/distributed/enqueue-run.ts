@@ -66,20 +66,27 @@ export async function enqueueRun(params: EnqueueRunParams): Promise<EnqueueResul
   const prepared = await params.prepare({ ...params.options, runId }, params.signal);
   const { plan } = prepared;
 
-  const allKeys = plan.jobs.flatMap((j) => j.units.map(unitKeyString));
+  // The plan is a lazy stream (plan-stream.ts); it is materialised here to dedupe against the
+  // registry. Enqueueing it in batches would bound memory for full-market backfills.
+  const planned = [...plan.jobs()];
+  const allKeys = planned.flatMap((j) => j.units.map(unitKeyString));
   const known = await params.registry.enqueuedUnits(runId, allKeys);
   const jobs: Job[] = [];
-  for (const job of plan.jobs) {
+  for (const job of planned) {
     const units = job.units.filter((u) => !known.has(unitKeyString(u)));
     if (units.length === 0) continue;
     const tradeDates = [...new Set(units.map((u) => u.tradeDate))].sort();
     jobs.push(units.length === job.units.length ? job : { ...job, units, tradeDates });
   }
-  const unservable = plan.unservable.map((u) => ({
-    symbol: u.symbol,
-    requested: u.requested,
-    reason: u.reason,
-  }));
+  // One entry per symbol and requested type, standing for that many units.
+  const unservable = plan.estimate.unservable.flatMap((u) =>
+    plan.symbols.map((symbol) => ({
+      symbol,
+      requested: u.requested,
+      reason: u.reason,
+      units: plan.spec.tradingDays(symbol).length,
+    })),
+  );
   const existing = await params.registry.readRun(runId);
   const meta: RunMeta = existing ?? {
     runId,
@@ -88,7 +95,7 @@ export async function enqueueRun(params: EnqueueRunParams): Promise<EnqueueResul
     routing: params.options.routing.routing,
     symbols: [...plan.symbols],
     symbolsTotal: plan.symbols.length,
-    unitsSkipped: plan.skipped.length,
+    unitsSkipped: plan.estimate.skipped,
     unservable,
   };
   await params.registry.saveRun(meta, requestKey);

@@ -30,7 +30,8 @@ export interface RunMeta {
   /** Units already done when planned (resume). */
   unitsSkipped: number;
   /** Units no provider can serve. */
-  unservable: Array<{ symbol: string; requested: string; reason: string }>;
+  /** Unservable units per symbol and requested type (`units` of them, default 1). */
+  unservable: Array<{ symbol: string; requested: string; reason: string; units?: number }>;
 }
 
 /** Progress of a run from the registry. */

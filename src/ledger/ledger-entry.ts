@@ -33,7 +33,10 @@ export interface LedgerEntry extends UnitKey {
   attempts: number;
   /** `IngestError` code when failed/unsupported, else null. */
   errorCode: string | null;
-  /** Human-readable reason when failed/unsupported, else null. Never contains secrets. */
+  /**
+   * Human-readable reason when failed/unsupported, or for an `empty` unit recorded without a
+   * call ("not listed (listed 2025-03-03)"); else null. Never contains secrets.
+   */
   errorMessage: string | null;
   /** Run that wrote the entry. */
   runId: string;

@@ -3,7 +3,6 @@
  * per-provider circuit breakers and `--workers auto`, progress events, and the summary folded
  * from the events (`run-summary.ts`).
  */
-import type { Ticker } from '../domain/ticker.js';
 import { toIngestError, type ErrorData } from '../errors.js';
 import type { RateLimitGate } from '../limits/rate-limit-gate.js';
 import type { PipelineEvent, RunSummary } from './events.js';
@@ -91,17 +90,22 @@ export async function executeRun(
     ]),
   );
 
-  const unitsBySymbol = new Map<Ticker, number>();
-  // By the units' symbols: a whole-market job holds many symbols.
-  for (const u of plan.jobs.flatMap((j) => j.units))
-    unitsBySymbol.set(u.symbol, (unitsBySymbol.get(u.symbol) ?? 0) + 1);
+  // Counts from the estimate (units per symbol: a whole-market job holds many symbols); one
+  // unservable entry per symbol and requested type, not per unit.
   const tally = initialRunTally({
     runId,
     symbols: plan.symbols,
-    unitsPlanned: plan.unitCount,
-    unitsSkipped: plan.skipped.length,
-    unitsBySymbol,
-    unservable: plan.unservable,
+    unitsPlanned: plan.estimate.units,
+    unitsSkipped: plan.estimate.skipped,
+    unitsBySymbol: plan.estimate.unitsBySymbol,
+    unservable: plan.estimate.unservable.flatMap((u) =>
+      plan.symbols.map((symbol) => ({
+        symbol,
+        requested: u.requested,
+        reason: u.reason,
+        units: plan.spec.tradingDays(symbol).length,
+      })),
+    ),
   });
   let inFlight = 0;
   let lastWorkers = 0;
@@ -117,7 +121,7 @@ export async function executeRun(
       deps.emit({
         type: 'progress',
         unitsDone: tally.counts.done,
-        unitsTotal: plan.unitCount,
+        unitsTotal: plan.estimate.units,
         rowsWritten: tally.counts.rows,
         inFlight,
         workers,
@@ -129,13 +133,14 @@ export async function executeRun(
     type: 'run:started',
     runId,
     symbols: plan.symbols.length,
-    tradingDays: new Set([...prepared.tradingDays.values()].flat()).size,
+    // Symbols of one market share one calendar array: flatten each array once.
+    tradingDays: new Set([...new Set(prepared.tradingDays.values())].flat()).size,
     dataTypes: [...options.requested],
     providers: [...prepared.providers.keys()],
     storage: deps.store.kind,
-    jobs: plan.jobs.length,
-    units: plan.unitCount,
-    skipped: plan.skipped.length,
+    jobs: plan.estimate.jobs,
+    units: plan.estimate.units,
+    skipped: plan.estimate.skipped,
     workers: options.workers,
   });
 
@@ -157,12 +162,18 @@ export async function executeRun(
   };
   // Follow-up jobs (fallbacks to the next provider) go first: their units are already under way.
   const followUps: Job[] = [];
-  let next = 0;
+  // The plan's jobs are built lazily, one symbol at a time, as workers take them.
+  const jobs = plan.jobs();
   let fatal: unknown;
   const unwatchStore = watchStoreAvailability(deps.store, deps.emit);
   try {
     await runPool({
-      take: () => followUps.shift() ?? plan.jobs[next++],
+      take: () => {
+        const followUp = followUps.shift();
+        if (followUp) return followUp;
+        const r = jobs.next();
+        return r.done ? undefined : r.value;
+      },
       concurrency: workersNow,
       signal: signals.stop,
       worker: async (job) => {

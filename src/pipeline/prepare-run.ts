@@ -11,7 +11,8 @@ import type { RequestGate } from '../limits/request-gate.js';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../storage/store.js';
 import type { PipelineEvent } from './events.js';
-import { indexLedger, planRun, type Job, type Plan } from './plan.js';
+import { type ProviderEstimate } from './plan-estimate.js';
+import { preparePlan, readListings, type PreparedPlan } from './plan-prepare.js';
 import { callProvider, type ProviderCallDeps } from './provider-call.js';
 import type { Routing } from './routing.js';
 import type { RunOptions } from './run-options.js';
@@ -20,7 +21,8 @@ import { findUnknownSymbols, tradingDaysOrUnknown } from './check-symbols.js';
 /** What the pipeline decided to do, before doing it (also the `--dry-run` output). */
 export interface PreparedRun {
   runId: string;
-  plan: Plan;
+  /** Counts, ledger index and a lazy job stream (no job is built before the run takes it). */
+  plan: PreparedPlan;
   routing: Routing;
   providers: Map<string, Provider>;
   tradingDays: Map<Ticker, readonly string[]>;
@@ -28,14 +30,7 @@ export interface PreparedRun {
   /** Explicit symbols no provider knows: their units fail alone with this error (class not_found). */
   unknownSymbols?: ReadonlyMap<Ticker, ErrorData>;
   /** Estimated provider calls and the minimum duration under the rate limits, per provider. */
-  estimate: Array<{
-    provider: string;
-    calls: number;
-    requestsPerMinute: number | undefined;
-    minDurationMs: number;
-    /** Calls per endpoint (`stk_mins`, `daily`, ...). */
-    perEndpoint: Record<string, number>;
-  }>;
+  estimate: ProviderEstimate[];
 }
 
 /** What {@link prepareRun} needs from the pipeline. */
@@ -104,34 +99,37 @@ export async function prepareRun(
       tradingDays.set(symbol, days);
     }
 
-    const ledgerEntries = await deps.store.readLedger({
-      filter: {
-        symbols: symbols.length <= 500 ? symbols : undefined,
-        startDate: options.range.start,
-        endDate: options.range.end,
-      },
+    const listingWarnings: string[] = [];
+    const listings = await readListings({
+      chain: routing[requested0].map((n) => providers.get(n) as Provider),
       signal,
+      warn: (m) => listingWarnings.push(m),
     });
     const capabilities = Object.fromEntries([...providers].map(([n, p]) => [n, p.capabilities]));
-    const plan = planRun({
-      symbols,
-      tradingDays: (s) => tradingDays.get(s) ?? [],
-      requested: options.requested,
-      routing,
-      capabilities,
-      ledger: indexLedger(ledgerEntries),
-      resume: options.resume,
-      priority: options.priority,
-      ...(options.onlyUnits ? { onlyUnits: options.onlyUnits } : {}),
+    const plan = await preparePlan({
+      spec: {
+        symbols,
+        tradingDays: (s) => tradingDays.get(s) ?? [],
+        requested: options.requested,
+        routing,
+        capabilities,
+        resume: options.resume,
+        priority: options.priority,
+        ...(options.onlyUnits ? { onlyUnits: options.onlyUnits } : {}),
+        ...(listings ? { listing: (s: Ticker) => listings.get(s) } : {}),
+      },
+      store: deps.store,
+      range: options.range,
+      signal,
     });
-    const estimate = [...providers.values()].map((p) => estimateCalls(p, plan.jobs));
+    const estimate = plan.estimate.providers;
     return {
       runId,
       plan,
       routing,
       providers,
       tradingDays,
-      warnings: [...deps.warnings, ...warnings],
+      warnings: [...deps.warnings, ...warnings, ...listingWarnings],
       estimate,
       unknownSymbols,
     };
@@ -203,38 +201,8 @@ export async function closeProviders(providers: ReadonlyMap<string, Provider>): 
   for (const p of providers.values()) await p.close().catch(() => {});
 }
 
-/**
- * Provider calls a plan needs, per endpoint, and the least time they take under the per-minute
- * limits (endpoints are limited separately, so the slowest endpoint sets the duration). Calls
- * split further when an answer hits a row cap, so this is a lower bound.
- */
-export function estimateCalls(p: Provider, jobs: readonly Job[]): PreparedRun['estimate'][number] {
-  const caps = p.capabilities;
-  const perEndpoint = new Map<string, number>();
-  for (const j of jobs) {
-    if (j.provider !== p.name) continue;
-    const types = new Set(j.units.map((u) => (u.dataType === 'factors' ? caps.tickData : u.dataType)));
-    if (j.units.some((u) => u.dataType === 'factors') && caps.dataTypes.includes('order_book'))
-      types.add('order_book');
-    for (const t of types) {
-      for (const e of caps.endpointsOf?.[t] ?? [t]) perEndpoint.set(e, (perEndpoint.get(e) ?? 0) + 1);
-    }
-  }
-  const rpmOf = (e: string) => caps.endpoints.find((x) => x.name === e)?.requestsPerMinute;
-  const calls = [...perEndpoint.values()].reduce((a, b) => a + b, 0);
-  const minDurationMs = Math.max(
-    0,
-    ...[...perEndpoint].map(([e, n]) => (rpmOf(e) ? Math.ceil((n / (rpmOf(e) as number)) * 60_000) : 0)),
-  );
-  const limits = [...perEndpoint.keys()].map(rpmOf).filter((x): x is number => x !== undefined);
-  return {
-    provider: p.name,
-    calls,
-    requestsPerMinute: limits.length > 0 ? Math.min(...limits) : undefined,
-    minDurationMs,
-    perEndpoint: Object.fromEntries(perEndpoint),
-  };
-}
+/** Provider calls of a list of jobs (see plan-estimate.ts). */
+export { estimateCalls } from './plan-estimate.js';
 
 /** A sortable, unique run id: `20250605T013000Z-ab12`. */
 export function newRunId(nowMs: number, random: () => number): string {

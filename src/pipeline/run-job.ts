@@ -25,6 +25,7 @@ import { computeFactorUnits } from './job/job-factors.js';
 import { fetchDataType, jobCall } from './job/job-fetch.js';
 import { recordFailures, redactError, writeAndRecord } from './job/record-units.js';
 import type { Job, PlannedUnit } from './plan.js';
+import { recordNotListed } from './record-not-listed.js';
 import { validateRows } from './validate-rows.js';
 
 export type {
@@ -40,6 +41,7 @@ const FETCH_ORDER: readonly ConcreteDataType[] = ['ticks', 'bars_1m', 'bars_1d',
 
 /** Runs one job. Resolves when every unit of the job has a ledger outcome; rejects only with `ABORTED`. */
 export async function runJob(job: Job, deps: JobDeps, signal: AbortSignal): Promise<JobOutcome> {
+  if (job.notListed !== undefined) return recordNotListed(job, deps, signal);
   const provider = deps.providers.get(job.provider);
   if (!provider) throw new IngestError('INTERNAL', `provider ${job.provider} is not constructed`);
   deps.emit({

@@ -22,8 +22,11 @@ export interface RunTallyInit {
   unitsSkipped: number;
   /** Units to run per symbol (a whole-market job holds many symbols). */
   unitsBySymbol: Iterable<readonly [Ticker, number]>;
-  /** Units no provider can serve: each counts as unsupported and fails its symbol. */
-  unservable: ReadonlyArray<{ symbol: Ticker; requested: string; reason: string }>;
+  /**
+   * Units no provider can serve: each counts as unsupported and fails its symbol. An entry may
+   * stand for `units` units of one symbol and requested type (default 1).
+   */
+  unservable: ReadonlyArray<{ symbol: Ticker; requested: string; reason: string; units?: number }>;
 }
 
 /** The running tally. */
@@ -60,7 +63,7 @@ export function initialRunTally(init: RunTallyInit): RunTally {
   };
   for (const u of init.unservable) {
     addFailure(tally, u.symbol, `${u.requested}: ${u.reason}`, 'unsupported');
-    tally.counts.unsupported++;
+    tally.counts.unsupported += u.units ?? 1;
   }
   return tally;
 }

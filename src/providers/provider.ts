@@ -10,6 +10,7 @@
  */
 import type { ConcreteDataType } from '../domain/data-type.js';
 import type { DateRange } from '../domain/dates.js';
+import type { ListingLife } from '../domain/listing-life.js';
 import type { RowSet } from '../domain/rows.js';
 import type { Ticker } from '../domain/ticker.js';
 import type { IngestError } from '../errors.js';
@@ -86,6 +87,12 @@ export interface Provider {
     symbols: readonly Ticker[];
     signal: AbortSignal;
   }): Promise<Map<Ticker, IngestError>>;
+  /**
+   * Listing life of the provider's symbols (first and last listed day), e.g. from Tushare
+   * `stock_basic`. Optional: without it every trading day of a symbol is planned. Symbols it
+   * does not know are left out of the map.
+   */
+  listings?(params: { signal: AbortSignal }): Promise<Map<Ticker, ListingLife>>;
   /** Trading days within the range for the symbol's market (A-share calendar when `symbol` is omitted). */
   tradingDays(params: { range: DateRange; symbol?: Ticker; signal: AbortSignal }): Promise<string[]>;
   /** Fetches one unit. Throws an `IngestError` when the whole call failed. */

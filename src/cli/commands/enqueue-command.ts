@@ -45,8 +45,8 @@ export async function enqueueCommand(flags: RunFlags, io: CliIo): Promise<ExitCo
       const prepared = await pipeline.prepare(options, abort.signal);
       await pipeline.closeProviders(prepared.providers);
       say(
-        `Dry run (nothing is enqueued): ${formatCount(prepared.plan.unitCount)} unit(s) in ${formatCount(prepared.plan.jobs.length)} job(s); ` +
-          `${formatCount(prepared.plan.skipped.length)} already done; ${formatCount(prepared.plan.unservable.length)} unservable`,
+        `Dry run (nothing is enqueued): ${formatCount(prepared.plan.estimate.units)} unit(s) in ${formatCount(prepared.plan.estimate.jobs)} job(s); ` +
+          `${formatCount(prepared.plan.estimate.skipped)} already done; ${formatCount(prepared.plan.estimate.unservable.reduce((n, u) => n + u.units, 0))} unservable`,
       );
       return EXIT.OK;
     }
@@ -64,8 +64,8 @@ export async function enqueueCommand(flags: RunFlags, io: CliIo): Promise<ExitCo
     for (const w of result.prepared.warnings) say(`warning: ${w}`);
     say(`Queue "${queueName}" on ${describeRedisUrl(url)}; store ${describeStore(loaded.config)}`);
     say(
-      `Planned ${formatCount(plan.symbols.length)} symbol(s): ${formatCount(plan.unitCount)} unit(s) to do, ` +
-        `${formatCount(plan.skipped.length)} already done, ${formatCount(plan.unservable.length)} unservable`,
+      `Planned ${formatCount(plan.symbols.length)} symbol(s): ${formatCount(plan.estimate.units)} unit(s) to do, ` +
+        `${formatCount(plan.estimate.skipped)} already done, ${formatCount(plan.estimate.unservable.reduce((n, u) => n + u.units, 0))} unservable`,
     );
     if (result.alreadyQueued > 0)
       say(`${formatCount(result.alreadyQueued)} job(s) of this run were already queued (not added again)`);

@@ -296,7 +296,8 @@ async function storeForDryRun(loaded: LoadedConfig): Promise<Store> {
 
 function printDryRun(prepared: PreparedRun, loaded: LoadedConfig, say: (line: string) => void): void {
   const { plan } = prepared;
-  const days = new Set([...prepared.tradingDays.values()].flat());
+  // Symbols of one market share one calendar array: flatten each array once.
+  const days = new Set([...new Set(prepared.tradingDays.values())].flat());
   say(`Dry run (nothing is written) — run ${prepared.runId}`);
   for (const w of prepared.warnings) say(`warning: ${w}`);
   const unknown = [...(prepared.unknownSymbols ?? new Map()).values()];
@@ -313,8 +314,11 @@ function printDryRun(prepared: PreparedRun, loaded: LoadedConfig, say: (line: st
       .map(([t, c]) => `${t} → ${c.join(' > ')}`)
       .join('; ')}`,
   );
+  const est = plan.estimate;
+  const unservable = est.unservable.reduce((n, u) => n + u.units, 0);
   say(
-    `Units: ${formatCount(plan.unitCount)} to do in ${formatCount(plan.jobs.length)} job(s); ${formatCount(plan.skipped.length)} already done; ${formatCount(plan.unservable.length)} unservable`,
+    `Units: ${formatCount(est.units)} to do in ${formatCount(est.jobs)} job(s); ${formatCount(est.skipped)} already done; ${formatCount(unservable)} unservable` +
+      (est.notListed > 0 ? `; ${formatCount(est.notListed)} not listed (recorded empty, no call)` : ''),
   );
   for (const e of prepared.estimate) {
     const endpoints = Object.entries(e.perEndpoint)
@@ -327,10 +331,13 @@ function printDryRun(prepared: PreparedRun, loaded: LoadedConfig, say: (line: st
           : ' (no rate limit)'),
     );
   }
-  const preview = plan.jobs.slice(0, 10);
-  for (const j of preview) say(`  job ${j.id}: ${[...new Set(j.units.map((u) => u.dataType))].join(', ')}`);
-  if (plan.jobs.length > preview.length)
-    say(`  … and ${formatCount(plan.jobs.length - preview.length)} more job(s)`);
+  // The first jobs only: the plan is a lazy stream, never built whole.
+  let shown = 0;
+  for (const j of plan.jobs()) {
+    if (shown++ >= 10) break;
+    say(`  job ${j.id}: ${[...new Set(j.units.map((u) => u.dataType))].join(', ')}`);
+  }
+  if (est.jobs > 10) say(`  … and ${formatCount(est.jobs - 10)} more job(s)`);
 }
 
 /** Prints the end-of-run summary: the fixed completion line, then failures grouped by class. */

@@ -9,6 +9,7 @@ import {
 } from '../../domain/calendar.js';
 import type { ConcreteDataType } from '../../domain/data-type.js';
 import type { RowSet } from '../../domain/rows.js';
+import type { ListingLife } from '../../domain/listing-life.js';
 import type { Ticker } from '../../domain/ticker.js';
 import { IngestError, throwIfAborted } from '../../errors.js';
 import type { FetchParams, FetchResult, Provider, ProviderCapabilities, ProviderDeps } from '../provider.js';
@@ -104,7 +105,13 @@ export function createSimulatedProvider(
 
   function rowsFor(dataType: SimulatedDataType, symbol: Ticker, tradeDate: string): RowSet {
     const delistedAfter = listings().delisted.get(symbol);
-    if (!isTradingDay(tradeDate) || (delistedAfter !== undefined && tradeDate > delistedAfter)) return {};
+    const listedOn = listings().listedOn.get(symbol);
+    if (
+      !isTradingDay(tradeDate) ||
+      (delistedAfter !== undefined && tradeDate > delistedAfter) ||
+      (listedOn !== undefined && tradeDate < listedOn)
+    )
+      return {};
     const day = sessionDay(symbol, tradeDate);
     const prevClose = day.plan.prevCloseCents / 100;
     if (dataType === 'order_book')
@@ -140,6 +147,15 @@ export function createSimulatedProvider(
         }
       }
       return unknown;
+    },
+
+    async listings({ signal }) {
+      throwIfAborted(signal);
+      const { delisted, listedOn } = listings();
+      const out = new Map<Ticker, ListingLife>();
+      for (const [symbol, firstDay] of listedOn) out.set(symbol, { firstDay });
+      for (const [symbol, lastDay] of delisted) out.set(symbol, { lastDay });
+      return out;
     },
 
     async tradingDays({ range, symbol, signal }) {

@@ -9,6 +9,11 @@ export interface SimulatedUniverse {
   listed: readonly Ticker[];
   /** Delisted symbols and their last trading day (`YYYY-MM-DD`); no data after it. */
   delisted: ReadonlyMap<Ticker, string>;
+  /**
+   * Listed symbols whose listing day falls inside the calendar (about 1 in 100, none of the
+   * well-known four): no data before it.
+   */
+  listedOn: ReadonlyMap<Ticker, string>;
 }
 
 /** Symbols users try first; always listed when the universe has room for them. */
@@ -61,7 +66,9 @@ function randomCode(random: Random): Ticker {
 
 /**
  * The simulated market's listings for a seed: `size` listed symbols (the well-known four first
- * when `size` ≥ 4) and a few delisted ones, all with real code prefixes per board.
+ * when `size` ≥ 4) and a few delisted ones, all with real code prefixes per board. One listed
+ * symbol in a hundred was listed inside the calendar (from its own random stream, so the
+ * listings themselves do not depend on it).
  */
 export function simulatedUniverse(seed: number, size: number): SimulatedUniverse {
   const random = seededRandom(seed, 'universe');
@@ -75,5 +82,15 @@ export function simulatedUniverse(seed: number, size: number): SimulatedUniverse
     if (listed.has(code) || delisted.has(code)) continue;
     delisted.set(code, days[20 + Math.floor(random() * (days.length - 40))] as string);
   }
-  return { listed: [...listed].sort(), delisted };
+  const sorted = [...listed].sort();
+  const listedOn = new Map<Ticker, string>();
+  const newcomers = sorted.filter((s) => !WELL_KNOWN_SYMBOLS.includes(s));
+  const newRandom = seededRandom(seed, 'listing');
+  const newCount = Math.min(newcomers.length, Math.floor(size / 100));
+  while (listedOn.size < newCount) {
+    const code = newcomers[Math.floor(newRandom() * newcomers.length)] as Ticker;
+    if (listedOn.has(code)) continue;
+    listedOn.set(code, days[20 + Math.floor(newRandom() * (days.length - 40))] as string);
+  }
+  return { listed: sorted, delisted, listedOn };
 }

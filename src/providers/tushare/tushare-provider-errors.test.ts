@@ -240,7 +240,7 @@ describe('tushare provider: capabilities', () => {
     expect(p.name).toBe('tushare');
     expect(p.capabilities.dataTypes).toEqual(['bars_1m', 'bars_1d', 'order_book']);
     expect(p.capabilities.tickData).toBe('bars_1m');
-    expect(p.capabilities.maxDaysPerFetch).toMatchObject({ bars_1m: 30, bars_1d: 250 });
+    expect(p.capabilities.maxDaysPerFetch).toMatchObject({ bars_1m: 33, bars_1d: 250 });
     const byName = Object.fromEntries(p.capabilities.endpoints.map((e) => [e.name, e]));
     expect(byName['stk_mins']).toMatchObject({ requestsPerMinute: 50, rowCap: 8000 });
     expect(byName['daily']).toMatchObject({ requestsPerMinute: 200, rowCap: 6000 });

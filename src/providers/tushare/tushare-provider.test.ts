@@ -21,7 +21,23 @@ describe('tushare provider: universe and calendar', () => {
     expect(await p.universe({ includeDelisted: false, signal: signal() })).toEqual([...listed].sort());
     const all = emu.state.market.listings.map((l) => l.tsCode);
     expect(await p.universe({ includeDelisted: true, signal: signal() })).toEqual([...all].sort());
-    expect(emu.state.requests.map((r) => r.params['list_status'])).toEqual(['L', 'L', 'D', 'P']);
+    // One stock_basic call per list_status for the provider's lifetime (a run).
+    expect(emu.state.requests.map((r) => r.params['list_status'])).toEqual(['L', 'D', 'P']);
+  });
+
+  it('reads listing life from stock_basic: list_date, and delist_date for delisted listings, reusing the universe calls', async () => {
+    const emu = await emulator();
+    const p = createTushareProvider(config(emu.url), deps());
+    await p.universe({ includeDelisted: false, signal: signal() });
+    const life = await (p.listings as NonNullable<typeof p.listings>)({ signal: signal() });
+    for (const l of emu.state.market.listings) {
+      expect(life.get(l.tsCode)).toEqual({
+        firstDay: l.listDate,
+        ...(l.listStatus === 'D' && l.lastTradeDate ? { lastDay: l.lastTradeDate } : {}),
+      });
+    }
+    expect(life.get('605599.SH')).toEqual({ firstDay: '2024-03-04' });
+    expect(emu.state.requests.map((r) => r.params['list_status'])).toEqual(['L', 'D', 'P']);
   });
 
   it('returns SSE trading days ascending and caches them per instance', async () => {

@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '../../config/schema.js';
 import type { ConcreteDataType } from '../../domain/data-type.js';
 import { compactDate, shanghaiDate, type DateRange } from '../../domain/dates.js';
 import type { AdjFactor, Bar, RowSet } from '../../domain/rows.js';
+import type { ListingLife } from '../../domain/listing-life.js';
 import { isAShare, type Ticker } from '../../domain/ticker.js';
 import { IngestError, throwIfAborted } from '../../errors.js';
 import type { EndpointInfo, FetchParams, FetchResult, Provider, ProviderDeps } from '../provider.js';
@@ -33,6 +34,12 @@ export const TUSHARE_ROW_CAPS = {
   stk_mins: 8000,
   rt_k: 6000,
 } as const;
+
+/**
+ * Trading days of 1-minute bars per `stk_mins` call: as many as fit under the row cap (241 bars
+ * a day, 33 days = 7,953 rows), so a backfill makes the fewest calls the cap allows.
+ */
+export const MINUTE_DAYS_PER_CALL = Math.floor(TUSHARE_ROW_CAPS.stk_mins / 241);
 
 /** Interfaces this provider calls. */
 export type TushareApi = keyof typeof TUSHARE_ROW_CAPS;
@@ -94,6 +101,24 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
   };
 
   const calendarCache: { range: DateRange; days: Promise<string[]> }[] = [];
+  // stock_basic answers per list_status, shared by universe() and listings(): one call each.
+  const listingCache = new Map<string, Promise<Record<string, unknown>[]>>();
+  const stockBasic = (status: string, signal: AbortSignal): Promise<Record<string, unknown>[]> => {
+    let hit = listingCache.get(status);
+    if (!hit) {
+      hit = client
+        .query({
+          api: 'stock_basic',
+          params: { list_status: status },
+          fields: ['ts_code', 'list_status', 'list_date', 'delist_date'],
+          signal,
+        })
+        .then((t) => t.rows);
+      listingCache.set(status, hit);
+      hit.catch(() => listingCache.delete(status));
+    }
+    return hit;
+  };
 
   let knownCodes: Promise<Set<Ticker>> | undefined;
 
@@ -242,7 +267,7 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
     capabilities: {
       dataTypes: SERVED,
       tickData: 'bars_1m',
-      maxDaysPerFetch: { bars_1m: 30, bars_1d: 250, order_book: 1 },
+      maxDaysPerFetch: { bars_1m: MINUTE_DAYS_PER_CALL, bars_1d: 250, order_book: 1 },
       marketDayDataTypes: ['bars_1d'],
       endpointsOf: { bars_1m: ['stk_mins'], bars_1d: ['daily', 'adj_factor'], order_book: ['rt_k'] },
       endpoints: [
@@ -250,7 +275,7 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
         endpoint('trade_cal', 'SSE calendar; cached per run'),
         endpoint(
           'stk_mins',
-          '1min bars, 241 per day, end-labelled; separate paid permission; 30 days per call',
+          `1min bars, 241 per day, end-labelled; separate paid permission; ${MINUTE_DAYS_PER_CALL} days per call`,
         ),
         endpoint('daily', 'unadjusted daily bars; vol 手 ×100 → shares, amount 千元 ×1000 → CNY'),
         endpoint('adj_factor', 'adjustment factors, fetched with daily bars'),
@@ -298,17 +323,29 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
       const statuses = includeDelisted ? ['L', 'D', 'P'] : ['L'];
       const codes = new Set<Ticker>();
       for (const status of statuses) {
-        const table = await client.query({
-          api: 'stock_basic',
-          params: { list_status: status },
-          fields: ['ts_code', 'list_status'],
-          signal,
-        });
-        for (const row of table.rows) {
+        for (const row of await stockBasic(status, signal)) {
           if (typeof row['ts_code'] === 'string') codes.add(row['ts_code']);
         }
       }
       return [...codes].sort();
+    },
+
+    async listings({ signal }) {
+      // Listed, delisted and suspended listings: list_date and (for delisted) delist_date.
+      const out = new Map<Ticker, ListingLife>();
+      for (const status of ['L', 'D', 'P']) {
+        for (const row of await stockBasic(status, signal)) {
+          const code = row['ts_code'];
+          if (typeof code !== 'string') continue;
+          const first = row['list_date'];
+          const last = row['delist_date'];
+          out.set(code, {
+            ...(typeof first === 'string' && /^\d{8}$/.test(first) ? { firstDay: isoDate(first) } : {}),
+            ...(typeof last === 'string' && /^\d{8}$/.test(last) ? { lastDay: isoDate(last) } : {}),
+          });
+        }
+      }
+      return out;
     },
 
     async tradingDays({ range, signal }) {

@@ -128,8 +128,12 @@ export function createMemoryStore(): Store {
     async readLedger(params) {
       ensureOpen(params?.signal);
       const f = params?.filter ?? {};
+      // The planner reads in batches of up to 2,000 symbols: look them up in a set.
+      const symbols = f.symbols ? new Set(f.symbols) : undefined;
       return [...ledger.values()]
-        .filter((e) => matchesLedgerFilter(e, f))
+        .filter(
+          (e) => (!symbols || symbols.has(e.symbol)) && matchesLedgerFilter(e, { ...f, symbols: undefined }),
+        )
         .sort(compareLedgerEntries)
         .map((e) => ({ ...e }));
     },
