@@ -50,6 +50,10 @@ Examples:
       .command('worker')
       .description('Run jobs from the distributed queue; rate limits are shared with every other worker.')
       .option('--concurrency <n>', 'jobs run at once (default: ingestion.workers)')
+      .option(
+        '--metrics-port <port>',
+        'serve Prometheus metrics on http://127.0.0.1:PORT/metrics while working',
+      )
       .option('--exit-when-idle', 'exit 0 once the queue has no waiting, delayed or active job')
       .addOption(logFormat())
       .addHelpText(

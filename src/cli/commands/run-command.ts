@@ -276,7 +276,8 @@ function parseNonNegativeInt(value: string, flag: string): number {
   return Number(value);
 }
 
-function parsePort(value: string): number {
+/** Parses `--metrics-port` (0 = any free port); a usage error otherwise. */
+export function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65_535) {
     throw new IngestError('USAGE', `--metrics-port: expected a port number 0-65535, found "${value}"`);
   }

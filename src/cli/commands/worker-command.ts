@@ -18,18 +18,21 @@ import type { ProviderName } from '../../config/schema.js';
 import { IngestError } from '../../errors.js';
 import { computeFactors } from '../../factors/compute-factors.js';
 import { systemClock } from '../../limits/clock.js';
-import { silentLogger } from '../../limits/logger.js';
 import { createProvider } from '../../providers/create-provider.js';
 import { describeStore } from '../../storage/create-store.js';
 import type { CliIo } from '../cli-io.js';
-import { loadForCommand, openStore, reporterFor, type CommonFlags } from '../context.js';
+import { createRunObservers } from '../../report/run-observers.js';
+import { loadForCommand, loggerFor, openStore, reporterFor, type CommonFlags } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { parsePort } from './run-command.js';
 
 /** Flags of `tickpipe worker`. */
 export interface WorkerFlags extends CommonFlags {
   concurrency?: string;
   exitWhenIdle?: boolean;
   logFormat?: string;
+  /** Serve Prometheus metrics of this worker on 127.0.0.1:PORT (0 = any free port). */
+  metricsPort?: string;
 }
 
 /** How often `--exit-when-idle` looks at the queue, ms. */
@@ -40,6 +43,7 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<Exit
   const loaded = loadForCommand(io, flags);
   requireServerStore(loaded, 'worker');
   const concurrency = parseConcurrency(flags.concurrency, loaded.config.ingestion.workers);
+  const metricsPort = flags.metricsPort !== undefined ? parsePort(flags.metricsPort) : undefined;
   const redact = (s: string) => loaded.redactor.redact(s);
   const format = flags.logFormat ?? (io.isTty ? 'pretty' : 'plain');
   const reporter = reporterFor(io, format === 'pretty' ? 'plain' : format, redact);
@@ -67,6 +71,18 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<Exit
       redis.disconnect();
       throw e;
     });
+    // Metrics only (a worker serves many runs; `watch` writes a run's report): units, rows,
+    // requests, latency, waits and store writes of the jobs this worker runs.
+    const observers =
+      metricsPort === undefined
+        ? undefined
+        : await createRunObservers({ loaded, display: reporter, report: false, metricsPort }).catch(
+            (e: unknown) => {
+              redis.disconnect();
+              return store.close().then(() => Promise.reject(e));
+            },
+          );
+    const logger = loggerFor(flags, loaded);
     const windows = createRedisWindowStore({ redis: url, prefix: `${registryNamespace(queueName)}:limits` });
     const queue = openJobQueue(url, queueName);
     const env = io.env;
@@ -78,16 +94,16 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<Exit
         registry: createRunRegistry(redis, queueName),
         queue,
         windows,
-        store,
-        reporter,
+        store: observers ? observers.wrapStore(store) : store,
+        reporter: observers?.reporter ?? reporter,
         clock: systemClock,
         random: Math.random,
         makeProvider: (name, gate) =>
           createProvider(name as ProviderName, loaded.config, {
             fetch: globalThis.fetch,
-            gate,
+            gate: observers ? observers.wrapGate(gate) : gate,
             now: () => Date.now(),
-            logger: silentLogger,
+            logger,
           }),
         computeFactors,
         // Test knobs (never set in production): a shortened provider "minute" and job lock.
@@ -96,6 +112,7 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<Exit
       },
       concurrency,
     );
+    if (observers?.metricsUrl) say(`Metrics: ${observers.metricsUrl}`);
     say(
       `Worker on queue "${queueName}" at ${describeRedisUrl(url)}: concurrency ${concurrency}; store ${describeStore(loaded.config)}`,
     );
@@ -138,7 +155,9 @@ export async function workerCommand(flags: WorkerFlags, io: CliIo): Promise<Exit
       await queue.close().catch(() => {});
       await windows.close();
       redis.disconnect();
+      await observers?.finish().catch(() => undefined);
       await store.close();
+      logger.flush();
     }
   }
 }
