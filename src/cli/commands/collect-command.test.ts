@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../cli-io.js';
 import { runCli } from '../run-cli.js';
 import { resolveCollectOptions } from './collect-command.js';
+import { startTushareEmulator } from '../../../test/emulators/tushare/tushare-emulator.js';
+import { createScaledClock } from '../../collect/scaled-clock.js';
+import { shanghaiTime } from '../../domain/dates.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -82,4 +85,44 @@ describe('tickpipe collect options', () => {
     ).toBe(2);
     expect(out.text()).toContain('TUSHARE_TOKEN');
   });
+});
+
+describe('tickpipe collect remembers a stated rate limit', () => {
+  it('writes the limit Tushare stated into learned-limits.json, so the next start fits its interval', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickpipe-collect-'));
+    dirs.push(dir);
+    const token = 'collect-learn-token-41';
+    const virtualStartMs = shanghaiTime('2025-06-17', '10:00:00');
+    const anchorMs = Date.now();
+    const clock = createScaledClock({ virtualStartMs, anchorMs, speed: 30 });
+    const emu = await startTushareEmulator({
+      tokens: { [token]: { perMinute: { rt_k: 2 } } },
+      now: () => clock.now(),
+    });
+    try {
+      const config = join(dir, 'c.yaml');
+      writeFileSync(
+        config,
+        `providers:\n  tushare:\n    enabled: true\n    token: \${TUSHARE_TOKEN}\n    base_url: ${emu.url}\n` +
+          `    rate_limit: { requests_per_minute: 500 }\nstorage:\n  duckdb:\n    path: ${join(dir, 'm.duckdb')}\n`,
+      );
+      const env = {
+        TUSHARE_TOKEN: token,
+        TICKPIPE_COLLECT_CLOCK: `${new Date(virtualStartMs).toISOString()}@${anchorMs}x30`,
+      };
+      const args = ['collect', '--provider', 'tushare', '--symbols', '600519.SH', '--interval', '3s'];
+      const out = io(env);
+      expect(await runCli([...args, '--until', '10:02', '--providers-config', config], out)).toBe(0);
+      expect(emu.state.requests.some((r) => r.apiName === 'rt_k' && r.overLimit)).toBe(true);
+      expect(JSON.parse(readFileSync(join(dir, 'learned-limits.json'), 'utf8'))).toEqual({
+        'tushare|rt_k': 2,
+      });
+      const dry = io(env);
+      expect(await runCli([...args, '--dry-run', '--providers-config', config], dry)).toBe(0);
+      expect(dry.text()).toMatch(/Effective interval: 30(\.\d)? s \(raised from 3 s\)/);
+      expect(dry.text()).toContain('Calls per minute: 2');
+    } finally {
+      await emu.close();
+    }
+  }, 60_000);
 });

@@ -22,7 +22,7 @@ import { withLive } from '../../storage/with-live.js';
 import type { CliIo } from '../cli-io.js';
 import { loadForCommand, openStore, type CommonFlags } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { learnedLimitsPath, readLearnedLimits } from '../learned-limits-file.js';
+import { learnedLimitsPath, readLearnedLimits, writeLearnedLimits } from '../learned-limits-file.js';
 
 /** Flags of `tickpipe collect` as commander parses them. */
 export interface CollectFlags extends CommonFlags {
@@ -129,6 +129,7 @@ export async function collectCommand(flags: CollectFlags, io: CliIo): Promise<Ex
     stoppedBy ??= signal ?? 'SIGINT';
     abort.abort();
   });
+  const limitsPath = learnedLimitsPath(loaded.config);
   try {
     const prepared = await prepareCollect({
       config: loaded.config,
@@ -138,7 +139,7 @@ export async function collectCommand(flags: CollectFlags, io: CliIo): Promise<Ex
       clock,
       fetch: globalThis.fetch,
       logger: silentLogger,
-      learnedLimits: readLearnedLimits(learnedLimitsPath(loaded.config)),
+      learnedLimits: readLearnedLimits(limitsPath),
       signal: abort.signal,
     });
     const { fitted, target } = prepared;
@@ -275,7 +276,13 @@ export async function collectCommand(flags: CollectFlags, io: CliIo): Promise<Ex
       if (result.reason === 'aborted') return stoppedBy === 'SIGTERM' ? EXIT.OK : EXIT.INTERRUPTED;
       return EXIT.OK;
     } finally {
-      await store.close();
+      // A limit the provider stated during collection ("每分钟最多访问该接口N次") fits the next
+      // start's interval, as `run` remembers it (README.md, "Configuration").
+      try {
+        writeLearnedLimits(limitsPath, await prepared.gate.learnedLimits());
+      } finally {
+        await store.close();
+      }
     }
   } catch (e) {
     if (abort.signal.aborted && (e as { code?: string }).code === 'ABORTED') {
