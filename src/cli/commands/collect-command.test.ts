@@ -62,6 +62,7 @@ describe('tickpipe collect options', () => {
       '--sessions: expected a positive integer',
     ],
     [['--provider', 'tushare', '--symbols', '60051.SH'], '60051.SH'],
+    [['--provider', 'tushare', '--symbols', ''], '--symbols: expected ALL or a list'],
   ])('refuses %j with exit 2 before any request', async (args, message) => {
     const out = io();
     expect(await runCli(['collect', ...args], out)).toBe(2);

@@ -58,6 +58,12 @@ export function resolveCollectOptions(flags: CollectFlags): CollectOptions {
     throw new IngestError('USAGE', '--symbols is required: ALL or a list such as 600000.SH 000001.SZ');
   }
   const joined = flags.symbols.join(' ').trim();
+  if (joined.replace(/[\s,]/g, '') === '') {
+    throw new IngestError(
+      'USAGE',
+      '--symbols: expected ALL or a list such as 600000.SH 000001.SZ, found an empty value',
+    );
+  }
   const symbols = /^all$/i.test(joined) ? 'ALL' : parseTickerList(flags.symbols);
   if (symbols === 'ALL' && provider === 'yahoo') {
     throw new IngestError(
