@@ -1,5 +1,5 @@
 /**
- * End-to-end distributed mode (SPEC §5) with the built CLI: `enqueue` on one "machine", several
+ * End-to-end distributed mode (README, "Running on several machines") with the built CLI: `enqueue` on one "machine", several
  * `worker` processes, `watch` for the summary; a real redis-server and the shared ClickHouse
  * test server (random database per workspace, random queue per test).
  */

@@ -1,5 +1,5 @@
 /**
- * Registers the distributed-mode commands (`enqueue`, `worker`, `watch`; SPEC §5) on the CLI.
+ * Registers the distributed-mode commands (`enqueue`, `worker`, `watch`; README "Running on several machines") on the CLI.
  */
 import { Option, type Command } from 'commander';
 import type { CliIo } from '../cli-io.js';

@@ -1,6 +1,6 @@
 /**
  * `tickpipe enqueue`: plans a run like `run` does and puts its jobs into the distributed queue
- * (SPEC §5); workers on any machine then run them. Ends with `Run RUN_ID enqueued: N jobs`.
+ * (README, "Running on several machines"); workers on any machine then run them. Ends with `Run RUN_ID enqueued: N jobs`.
  */
 import { openJobQueue } from '../../distributed/bullmq-queue.js';
 import { enqueueRun } from '../../distributed/enqueue-run.js';

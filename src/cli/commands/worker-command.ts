@@ -1,6 +1,6 @@
 /**
  * `tickpipe worker`: runs jobs of every run in the distributed queue, `--concurrency` at a time,
- * pacing provider calls through the rate-limit windows shared in Redis (SPEC §5). SIGTERM/SIGINT
+ * pacing provider calls through the rate-limit windows shared in Redis (README, "Running on several machines"). SIGTERM/SIGINT
  * hand the jobs in flight back to the queue, then exit 0; `--exit-when-idle` exits 0 once the
  * queue holds no waiting, delayed or active job (a dead worker's jobs count as active until
  * another worker recovers them).
