@@ -15,7 +15,7 @@ import { gateWindowMs, type PipelineDeps } from '../pipeline/create-pipeline.js'
 import type { PipelineEvent, Reporter } from '../pipeline/events.js';
 import type { Routing } from '../pipeline/routing.js';
 import { runJob } from '../pipeline/run-job.js';
-import { waitForStore } from '../pipeline/store-intake.js';
+import { waitForStore, watchStoreAvailability } from '../pipeline/store-intake.js';
 import { CircuitBreaker } from '../pipeline/schedule/circuit-breaker.js';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../storage/store.js';
@@ -89,6 +89,8 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
   };
   const routings = new Map<string, Routing>();
   let jobsDone = 0;
+  // The store's outages show in the worker's output as in `run`'s ("waiting for ClickHouse").
+  const unwatchStore = watchStoreAvailability(deps.store, (e) => deps.reporter.onEvent(e));
 
   async function routingOf(runId: string): Promise<Routing> {
     let routing = routings.get(runId);
@@ -213,6 +215,7 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
       return jobsDone;
     },
     async close() {
+      unwatchStore();
       await queueWorker.close();
       for (const p of providers.values()) await p.close().catch(() => {});
     },
