@@ -28,6 +28,20 @@ function pool(urls: string[], budgetMs = 60_000) {
 }
 
 describe('NodePool', () => {
+  it('a pool that does not wait (opening the store) names the URLs it tried, without credentials', async () => {
+    const { p } = pool(['http://qa:s3cret-pw@ch1:8123', 'http://ch2:8123'], 0);
+    const error = (await p
+      .run('read the server version', async () => {
+        throw refused();
+      })
+      .catch((e: unknown) => e)) as { code: string; message: string };
+    expect(error.code).toBe('STORAGE_FAILED');
+    expect(error.message).toBe(
+      'ClickHouse could not read the server version: no answer from http://ch1:8123, http://ch2:8123 ' +
+        '(last error: connect ECONNREFUSED 127.0.0.1:8123); start it, or point storage.clickhouse.url at a running server',
+    );
+  });
+
   it('moves on to the next node when one does not answer, and keeps using the one that does', async () => {
     const { p, changes } = pool(['http://a', 'http://b', 'http://c']);
     const tried: string[] = [];

@@ -292,17 +292,20 @@ export class NodePool implements StoreAvailability {
   ): IngestError {
     const downS = Math.round((this.#o.now() - outage.sinceMs) / 1000);
     const nodes = this.nodes.length === 1 ? 'its server' : `any of its ${this.nodes.length} nodes`;
-    return new IngestError(
-      'STORAGE_FAILED',
-      `ClickHouse could not ${what}: no answer from ${nodes} for ${downS} s, past the outage budget ` +
-        `of ${Math.round(this.#o.budgetMs / 1000)} s (storage.clickhouse.outage_budget_ms); ` +
-        `last error: ${failure?.message ?? outage.reason}. Re-run to resume once it is back.`,
-      {
-        retryable: true,
-        context: { database: this.#o.database, unreachableMs: this.#o.now() - outage.sinceMs },
-        cause,
-      },
-    );
+    const last = failure?.message ?? outage.reason;
+    // A pool that does not wait (opening the store): say where it looked, not "a budget of 0 s".
+    const message =
+      this.#o.budgetMs === 0
+        ? `ClickHouse could not ${what}: no answer from ${this.nodes.map((n) => redactUrl(n.url)).join(', ')} ` +
+          `(last error: ${last}); start it, or point storage.clickhouse.url at a running server`
+        : `ClickHouse could not ${what}: no answer from ${nodes} for ${downS} s, past the outage budget ` +
+          `of ${Math.round(this.#o.budgetMs / 1000)} s (storage.clickhouse.outage_budget_ms); ` +
+          `last error: ${last}. Re-run to resume once it is back.`;
+    return new IngestError('STORAGE_FAILED', message, {
+      retryable: true,
+      context: { database: this.#o.database, unreachableMs: this.#o.now() - outage.sinceMs },
+      cause,
+    });
   }
 
   #toStoreError(what: string, failure: ClickHouseFailure, cause: unknown, userSql: boolean): IngestError {
@@ -327,4 +330,16 @@ export function isUnavailable(failure: ClickHouseFailure): boolean {
   if (failure.connection) return true;
   if (failure.serverCode !== undefined) return UNAVAILABLE_SERVER_CODES.has(failure.serverCode);
   return /timeout|timed out/i.test(failure.message);
+}
+
+/** A node URL for messages: without user name or password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparsable URL)';
+  }
 }
