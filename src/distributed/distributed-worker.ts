@@ -15,7 +15,7 @@ import { gateWindowMs, type PipelineDeps } from '../pipeline/create-pipeline.js'
 import type { PipelineEvent, Reporter } from '../pipeline/events.js';
 import type { Routing } from '../pipeline/routing.js';
 import { runJob } from '../pipeline/run-job.js';
-import { waitForStore, watchStoreAvailability } from '../pipeline/store-intake.js';
+import { holdGateWhileStoreDown, waitForStore, watchStoreAvailability } from '../pipeline/store-intake.js';
 import { CircuitBreaker } from '../pipeline/schedule/circuit-breaker.js';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../storage/store.js';
@@ -62,13 +62,17 @@ export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency:
     return p ? (p.rate_limit.per_api[endpoint] ?? p.rate_limit.requests_per_minute) : undefined;
   };
   // The pipeline's gate, over the windows shared in Redis: one quota for every worker.
-  const gate: RequestGate = createRateLimitGate({
-    clock: deps.clock,
-    store: deps.windows,
-    limitFor,
-    windowMs: gateWindowMs(deps.rateWindowMs ?? 60_000),
-    onEvent: (e) => deps.reporter.onEvent(e),
-  });
+  // Held while the store is unreachable, so no quota goes to rows that cannot be stored.
+  const gate: RequestGate = holdGateWhileStoreDown(
+    createRateLimitGate({
+      clock: deps.clock,
+      store: deps.windows,
+      limitFor,
+      windowMs: gateWindowMs(deps.rateWindowMs ?? 60_000),
+      onEvent: (e) => deps.reporter.onEvent(e),
+    }),
+    deps.store,
+  );
   const providers = new Map<string, Provider>();
   const providerFor = (name: string): Provider => {
     let p = providers.get(name);

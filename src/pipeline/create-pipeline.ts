@@ -17,6 +17,7 @@ import type { FactorComputeInput } from './job/job-context.js';
 import type { PipelineOptions } from './pipeline-options.js';
 import { closeProviders, prepareRun, type PreparedRun } from './prepare-run.js';
 import type { RunOptions } from './run-options.js';
+import { holdGateWhileStoreDown } from './store-intake.js';
 
 export type { RunSignals } from './execute-run.js';
 export { estimateCalls, newRunId, type PreparedRun } from './prepare-run.js';
@@ -109,26 +110,29 @@ export function createPipeline(options: PipelineOptions, deps: PipelineDeps): Pi
     logEvent(deps.logger, e);
     deps.reporter.onEvent(e);
   };
-  const gate = createRateLimitGate({
-    clock: deps.clock,
-    ...(deps.windowStore ? { store: deps.windowStore } : {}),
-    windowMs: gateWindowMs(deps.rateWindowMs ?? 60_000),
-    limitFor,
-    ...(deps.learnedLimits ? { learnedLimits: deps.learnedLimits } : {}),
-    onEvent: (e) => {
-      if (e.type === 'rate-limit:waiting') {
-        emit({
-          type: 'rate-limit:waiting',
-          provider: e.provider,
-          endpoint: e.endpoint,
-          waitMs: e.waitMs,
-          keyIndex: e.keyIndex,
-        });
-      } else {
-        emit({ type: 'rate-limit:learned', provider: e.provider, endpoint: e.endpoint, limit: e.limit });
-      }
-    },
-  });
+  const gate = holdGateWhileStoreDown(
+    createRateLimitGate({
+      clock: deps.clock,
+      ...(deps.windowStore ? { store: deps.windowStore } : {}),
+      windowMs: gateWindowMs(deps.rateWindowMs ?? 60_000),
+      limitFor,
+      ...(deps.learnedLimits ? { learnedLimits: deps.learnedLimits } : {}),
+      onEvent: (e) => {
+        if (e.type === 'rate-limit:waiting') {
+          emit({
+            type: 'rate-limit:waiting',
+            provider: e.provider,
+            endpoint: e.endpoint,
+            waitMs: e.waitMs,
+            keyIndex: e.keyIndex,
+          });
+        } else {
+          emit({ type: 'rate-limit:learned', provider: e.provider, endpoint: e.endpoint, limit: e.limit });
+        }
+      },
+    }),
+    deps.store,
+  );
 
   const prepare = (runOptions: RunOptions, signal: AbortSignal): Promise<PreparedRun> =>
     prepareRun(runOptions, signal, {

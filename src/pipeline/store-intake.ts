@@ -5,6 +5,7 @@
  * `store:recovered`, `store:unavailable`).
  */
 import { toErrorData, toIngestError, type ErrorData } from '../errors.js';
+import type { RequestGate } from '../limits/request-gate.js';
 import type { Store } from '../storage/store.js';
 import type { PipelineEvent } from './events.js';
 
@@ -34,4 +35,30 @@ export async function waitForStore(store: Store, signal: AbortSignal): Promise<E
     if (error.code === 'ABORTED' || signal.aborted) throw e;
     return toErrorData(error);
   }
+}
+
+/**
+ * The gate, held while the store is unreachable: a job that was already running when the store
+ * went away (or that waited in a rate-limit window meanwhile) sends no further provider request
+ * until the store answers, so no quota is spent on rows that cannot be stored. A slot granted
+ * during the outage stays counted in its window, which only errs on the safe side. Past the
+ * store's outage budget `acquire` rejects with the store's error, failing that request.
+ */
+export function holdGateWhileStoreDown<G extends RequestGate>(gate: G, store: Store): G {
+  const availability = store.availability;
+  if (availability === undefined) return gate;
+  return {
+    ...gate,
+    async acquire(params) {
+      await availability.whenAvailable({ signal: params.signal });
+      const slot = await gate.acquire(params);
+      try {
+        await availability.whenAvailable({ signal: params.signal });
+      } catch (e) {
+        slot.done?.();
+        throw e;
+      }
+      return slot;
+    },
+  };
 }
