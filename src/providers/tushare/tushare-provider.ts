@@ -8,11 +8,11 @@ import type { ResolvedConfig } from '../../config/schema.js';
 import type { ConcreteDataType } from '../../domain/data-type.js';
 import { compactDate, shanghaiDate, type DateRange } from '../../domain/dates.js';
 import type { AdjFactor, Bar, RowSet } from '../../domain/rows.js';
-import type { ListingLife } from '../../domain/listing-life.js';
 import { isAShare, type Ticker } from '../../domain/ticker.js';
 import { IngestError, throwIfAborted } from '../../errors.js';
 import type { EndpointInfo, FetchParams, FetchResult, Provider, ProviderDeps } from '../provider.js';
 import { createTushareClient, type TushareClient } from './tushare-client.js';
+import { createTushareListings } from './tushare-listings.js';
 import {
   adjFactorFromRow,
   bookFromRow,
@@ -101,27 +101,7 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
   };
 
   const calendarCache: { range: DateRange; days: Promise<string[]> }[] = [];
-  // stock_basic answers per list_status, shared by universe() and listings(): one call each.
-  const listingCache = new Map<string, Promise<Record<string, unknown>[]>>();
-  const stockBasic = (status: string, signal: AbortSignal): Promise<Record<string, unknown>[]> => {
-    let hit = listingCache.get(status);
-    if (!hit) {
-      hit = client
-        .query({
-          api: 'stock_basic',
-          params: { list_status: status },
-          fields: ['ts_code', 'list_status', 'list_date', 'delist_date'],
-          signal,
-        })
-        .then((t) => t.rows);
-      listingCache.set(status, hit);
-      hit.catch(() => listingCache.delete(status));
-    }
-    return hit;
-  };
-
-  let knownCodes: Promise<Set<Ticker>> | undefined;
-
+  const listings = createTushareListings(client);
   /**
    * Calls a dated interface over the span of `dates` (ascending trading days); when the answer
    * reaches the row cap or says `has_more`, splits the days in halves and refetches each.
@@ -288,65 +268,7 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
       ],
     },
 
-    async checkSymbols({ symbols, signal }) {
-      const unknown = new Map<Ticker, IngestError>();
-      const aShares = symbols.filter((s) => isAShare(s));
-      for (const s of symbols) {
-        if (!isAShare(s))
-          unknown.set(
-            s,
-            notListed(s, 'Tushare serves A-share codes only (e.g. 600000.SH, 000001.SZ, 830799.BJ)'),
-          );
-      }
-      if (aShares.length === 0) return unknown;
-      // Tushare answers an unknown ts_code with an empty table, which would read as "no trades":
-      // check the codes against every listing, delisted and suspended ones included.
-      knownCodes ??= this.universe({ includeDelisted: true, signal }).then((codes) => new Set(codes));
-      let known: Set<Ticker>;
-      try {
-        known = await knownCodes;
-      } catch (e) {
-        knownCodes = undefined;
-        throw e;
-      }
-      for (const s of aShares) {
-        if (!known.has(s))
-          unknown.set(
-            s,
-            notListed(s, `not among the ${known.size} listed, delisted or suspended codes of stock_basic`),
-          );
-      }
-      return unknown;
-    },
-
-    async universe({ includeDelisted, signal }) {
-      const statuses = includeDelisted ? ['L', 'D', 'P'] : ['L'];
-      const codes = new Set<Ticker>();
-      for (const status of statuses) {
-        for (const row of await stockBasic(status, signal)) {
-          if (typeof row['ts_code'] === 'string') codes.add(row['ts_code']);
-        }
-      }
-      return [...codes].sort();
-    },
-
-    async listings({ signal }) {
-      // Listed, delisted and suspended listings: list_date and (for delisted) delist_date.
-      const out = new Map<Ticker, ListingLife>();
-      for (const status of ['L', 'D', 'P']) {
-        for (const row of await stockBasic(status, signal)) {
-          const code = row['ts_code'];
-          if (typeof code !== 'string') continue;
-          const first = row['list_date'];
-          const last = row['delist_date'];
-          out.set(code, {
-            ...(typeof first === 'string' && /^\d{8}$/.test(first) ? { firstDay: isoDate(first) } : {}),
-            ...(typeof last === 'string' && /^\d{8}$/.test(last) ? { lastDay: isoDate(last) } : {}),
-          });
-        }
-      }
-      return out;
-    },
+    ...listings,
 
     async tradingDays({ range, signal }) {
       throwIfAborted(signal);
@@ -455,11 +377,4 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
 
     async close() {},
   };
-}
-
-function notListed(symbol: Ticker, why: string): IngestError {
-  return new IngestError('PROVIDER_NOT_FOUND', `Tushare does not know ${symbol}: ${why}`, {
-    retryable: false,
-    context: { provider: 'tushare', symbol },
-  });
 }
