@@ -2,7 +2,7 @@
  * End-to-end: secrets never leave the process. A real-looking Tushare token and ClickHouse
  * password are configured through `${VAR}`s, and the provider echoes both back in its error
  * messages (as real servers sometimes echo request parameters). Every output path is searched:
- * stdout/stderr in each log format, NDJSON events on stdout and in the kept events file, the
+ * stdout/stderr in each log format, the --log-file diagnostics, NDJSON events on stdout and in the kept events file, the
  * ledger's error_message, the JSON and HTML reports, and the top-level error printer. Each
  * check also asserts the redaction marker is there, so the secret-carrying text really passed.
  */
@@ -100,8 +100,14 @@ describe('secrets are redacted on every output path', () => {
       '--providers-config',
       ws.configPath,
     ];
+    const logFile = join(ws.dir, 'logs', 'run.jsonl');
     for (const format of ['plain', 'json', 'pretty']) {
-      const r = await ws.run([...args, '--log-format', format], { env: ENV });
+      const r = await ws.run(
+        [...args, '--log-format', format, '--log-level', 'debug', '--log-file', logFile],
+        {
+          env: ENV,
+        },
+      );
       expect(r.code, r.stderr).toBe(3);
       expectClean(`stdout (${format})`, r.stdout);
       expectClean(`stderr (${format})`, r.stderr, false);
@@ -110,6 +116,11 @@ describe('secrets are redacted on every output path', () => {
         expect(events.some((l) => (JSON.parse(l) as { type: string }).type === 'unit:failed')).toBe(true);
       }
     }
+
+    // The diagnostics log (pino JSON lines, debug level: requests, answers, retries, failures).
+    const log = readFileSync(logFile, 'utf8');
+    expect(log.split('\n').length).toBeGreaterThan(10);
+    expectClean('--log-file', log);
 
     const ledger = await queryJson(ws, "SELECT error_message FROM ingest_ledger WHERE status = 'failed'");
     expect(ledger.length).toBeGreaterThan(0);
@@ -158,6 +169,4 @@ describe('secrets are redacted on every output path', () => {
     expect(r.stderr).toContain('no-such-dir-***');
     expectClean('top-level error', r.stdout + r.stderr);
   });
-
-  it.todo('log files (--log-file, from the logging work on main): search them for the token and password');
 });
