@@ -3,6 +3,8 @@
  * `worker` processes, `watch` for the summary; a real redis-server and the shared ClickHouse
  * test server (random database per workspace, random queue per test).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryJson, type Workspace } from '../support/cli.js';
 import {
@@ -108,6 +110,11 @@ describe('distributed mode', () => {
     ]);
     expect(watch.stdout).toContain('Data ingestion completed. Successful: 6/6');
     expect(watch.code).toBe(0);
+    // watch writes the run's report from the ledger the workers wrote; the completion line stays last.
+    expect(watch.stdout).toContain(`Report: ${join('reports', `${runId}.html`)}`);
+    const report = JSON.parse(readFileSync(join(ws.dir, 'reports', `${runId}.json`), 'utf8')) as object;
+    expect(JSON.stringify(report)).toContain('600000.SH');
+    expect(watch.stdout.trim().split('\n').at(-1)).toBe('Data ingestion completed. Successful: 6/6');
     for (const w of others) {
       const out = await exited(w);
       expect(out.code).toBe(0);

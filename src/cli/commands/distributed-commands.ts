@@ -70,6 +70,8 @@ Examples:
       .command('watch')
       .description("Live progress of a distributed run over all workers, then run's summary and exit code.")
       .argument('<run_id>', 'the id `tickpipe enqueue` printed')
+      .option('--report-dir <dir>', 'where RUN_ID.json and RUN_ID.html go (default: reports.dir, ./reports)')
+      .option('--no-report', 'do not write the run report')
       .addOption(logFormat())
       .addHelpText('after', '\nExamples:\n  tickpipe watch 20250605T013000Z-1a2b'),
   ).action(async (runId: string, flags) => set(await watchCommand(runId, flags, io)));

@@ -5,7 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { IngestError } from '../../errors.js';
+import type { LoadedConfig } from '../../config/load-config.js';
 import type { ProviderName } from '../../config/schema.js';
+import type { Store } from '../../storage/store.js';
 import { parseEventsFile, reportFromLedger } from '../../report/report-from-ledger.js';
 import { redactValue, reportPaths, writeRunReport } from '../../report/write-report.js';
 import type { CliIo } from '../cli-io.js';
@@ -27,48 +29,66 @@ export async function reportCommand(runId: string, flags: ReportFlags, io: CliIo
   assertStoreExists(loaded);
   const store = await openStore(loaded, { readOnly: true });
   try {
-    const entries = await store.readLedger({ filter: { runId } });
-    const paths = reportPaths(dir, runId);
-    const events = existsSync(paths.events) ? parseEventsFile(readFileSync(paths.events, 'utf8')) : undefined;
-    if (entries.length === 0 && !events) {
-      throw new IngestError(
-        'USAGE',
-        `No ledger entry of run "${runId}" in ${describe(loaded.config.storage.backend)}: check the id (tickpipe status lists run ids) and --providers-config/--storage.`,
-      );
-    }
-    // The configuration the run recorded, when its earlier report is still there.
-    let config: unknown = redactValue({ parameters: {}, config: cfg }, redact);
-    if (existsSync(paths.json)) {
-      try {
-        config = (JSON.parse(readFileSync(paths.json, 'utf8')) as { config?: unknown }).config ?? config;
-      } catch {
-        // A torn report is rewritten below.
-      }
-    }
-    const windowMs = io.env.TICKPIPE_RATE_WINDOW_MS ? Number(io.env.TICKPIPE_RATE_WINDOW_MS) : 60_000;
-    const report = reportFromLedger({
-      runId,
-      entries,
-      ...(events ? { events } : {}),
-      config,
-      collector: {
-        windowMs,
-        limitFor: (provider, endpoint) => {
-          const p = cfg.providers[provider as ProviderName];
-          return p ? (p.rate_limit.per_api[endpoint] ?? p.rate_limit.requests_per_minute) : undefined;
-        },
-      },
-    });
-    const written = writeRunReport({ dir, report, redact });
+    const written = await writeReportOfRun({ loaded, store, runId, dir, env: io.env });
     io.stdout(
       redact(
-        `Report of run ${runId} (${report.source}; ${entries.length} ledger entries): ${written.html} (data: ${written.json})`,
+        `Report of run ${runId} (${written.source}; ${written.entries} ledger entries): ${written.html} (data: ${written.json})`,
       ),
     );
     return EXIT.OK;
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Writes RUN_ID.json / RUN_ID.html of a run from its ledger entries (and its kept events file,
+ * if any): `tickpipe report`, and `tickpipe watch` once a distributed run has finished.
+ */
+export async function writeReportOfRun(params: {
+  loaded: LoadedConfig;
+  store: Store;
+  runId: string;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<{ json: string; html: string; source: string; entries: number }> {
+  const { loaded, store, runId, dir } = params;
+  const cfg = loaded.config;
+  const redact = (s: string) => loaded.redactor.redact(s);
+  const entries = await store.readLedger({ filter: { runId } });
+  const paths = reportPaths(dir, runId);
+  const events = existsSync(paths.events) ? parseEventsFile(readFileSync(paths.events, 'utf8')) : undefined;
+  if (entries.length === 0 && !events) {
+    throw new IngestError(
+      'USAGE',
+      `No ledger entry of run "${runId}" in ${describe(cfg.storage.backend)}: check the id (tickpipe status lists run ids) and --providers-config/--storage.`,
+    );
+  }
+  // The configuration the run recorded, when its earlier report is still there.
+  let config: unknown = redactValue({ parameters: {}, config: cfg }, redact);
+  if (existsSync(paths.json)) {
+    try {
+      config = (JSON.parse(readFileSync(paths.json, 'utf8')) as { config?: unknown }).config ?? config;
+    } catch {
+      // A torn report is rewritten below.
+    }
+  }
+  const windowMs = params.env.TICKPIPE_RATE_WINDOW_MS ? Number(params.env.TICKPIPE_RATE_WINDOW_MS) : 60_000;
+  const report = reportFromLedger({
+    runId,
+    entries,
+    ...(events ? { events } : {}),
+    config,
+    collector: {
+      windowMs,
+      limitFor: (provider, endpoint) => {
+        const p = cfg.providers[provider as ProviderName];
+        return p ? (p.rate_limit.per_api[endpoint] ?? p.rate_limit.requests_per_minute) : undefined;
+      },
+    },
+  });
+  const written = writeRunReport({ dir, report, redact });
+  return { ...written, source: report.source, entries: entries.length };
 }
 
 function describe(backend: string): string {

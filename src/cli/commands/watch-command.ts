@@ -12,12 +12,17 @@ import { IngestError } from '../../errors.js';
 import { unitKeyString } from '../../ledger/ledger-entry.js';
 import type { CliIo } from '../cli-io.js';
 import { loadForCommand, openStore, reporterFor, type CommonFlags } from '../context.js';
+import { writeReportOfRun } from './report-command.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { printSummary } from './run-command.js';
 
 /** Flags of `tickpipe watch`. */
 export interface WatchFlags extends CommonFlags {
   logFormat?: string;
+  /** Where RUN_ID.json/html go (default `reports.dir`). */
+  reportDir?: string;
+  /** `false` with `--no-report`. */
+  report?: boolean;
 }
 
 /** Runs `tickpipe watch RUN_ID`. */
@@ -105,6 +110,16 @@ export async function watchCommand(runId: string, flags: WatchFlags, io: CliIo):
           if (!finished) {
             say(`Stopped watching; run ${runId} goes on (tickpipe watch ${runId} to resume watching)`);
             return EXIT.INTERRUPTED;
+          }
+          // The run's report, from the ledger the workers wrote (before the completion line, which stays last).
+          if (flags.report !== false && loaded.config.reports.enabled) {
+            const dir = flags.reportDir ?? loaded.config.reports.dir;
+            try {
+              const written = await writeReportOfRun({ loaded, store, runId, dir, env: io.env });
+              say(`Report: ${written.html} (data: ${written.json})`);
+            } catch (e) {
+              say(`Report not written: ${(e as Error).message}`);
+            }
           }
           printSummary(summary, say);
           return summary.symbolsOk === summary.symbolsTotal ? EXIT.OK : EXIT.PARTIAL;
