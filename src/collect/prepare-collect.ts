@@ -5,7 +5,7 @@
  * polling interval fitted to the limits.
  */
 import { tushareTokens } from '../config/load-config.js';
-import type { ProviderName, ResolvedConfig } from '../config/schema.js';
+import type { ResolvedConfig } from '../config/schema.js';
 import type { Ticker } from '../domain/ticker.js';
 import { IngestError } from '../errors.js';
 import type { Clock } from '../limits/clock.js';
@@ -18,6 +18,7 @@ import { createTushareRealtime } from '../providers/tushare/tushare-realtime.js'
 import { createYahooQuote } from '../providers/yahoo/yahoo-quote.js';
 import { fitInterval, type FittedInterval } from './fit-interval.js';
 import type { QuoteSource, QuoteTarget } from '../providers/quote-source.js';
+import { configuredLimit } from '../config/rate-limits.js';
 
 /** Providers with real-time quotes. */
 export const COLLECT_PROVIDERS = ['tushare', 'yahoo'] as const;
@@ -55,12 +56,7 @@ export async function prepareCollect(p: PrepareCollectParams): Promise<PreparedC
   const gate = createRateLimitGate({
     clock: p.clock,
     windowMs,
-    limitFor: (provider, endpoint) => {
-      const c = config.providers[provider as ProviderName];
-      return c === undefined
-        ? undefined
-        : (c.rate_limit.per_api[endpoint] ?? c.rate_limit.requests_per_minute);
-    },
+    limitFor: (provider, endpoint) => configuredLimit(config, provider, endpoint),
     ...(p.learnedLimits ? { learnedLimits: p.learnedLimits } : {}),
   });
   const deps: ProviderDeps = { fetch: p.fetch, gate, now: () => p.clock.now(), logger: p.logger };

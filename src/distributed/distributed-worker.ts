@@ -5,7 +5,6 @@
  * unit events to the run's stream.
  */
 import type { LoadedConfig } from '../config/load-config.js';
-import type { ProviderName } from '../config/schema.js';
 import { IngestError, toErrorData } from '../errors.js';
 import type { Clock } from '../limits/clock.js';
 import { createRateLimitGate } from '../limits/rate-limit-gate.js';
@@ -24,6 +23,7 @@ import { startQueueWorker, type JobQueue, type QueuedJob, type QueueWorker } fro
 import { enqueueFollowUps } from './enqueue-run.js';
 import { fencedStore, issueFenceToken } from './fencing.js';
 import type { RunRegistry, SharedEvent } from './run-registry.js';
+import { configuredLimit } from '../config/rate-limits.js';
 
 /** Everything a worker needs. */
 export interface DistributedWorkerDeps {
@@ -57,10 +57,8 @@ export interface DistributedWorker extends QueueWorker {
 export function startDistributedWorker(deps: DistributedWorkerDeps, concurrency: number): DistributedWorker {
   const { config } = deps.loaded;
   const redact = (s: string) => deps.loaded.redactor.redact(s);
-  const limitFor = (provider: string, endpoint: string): number | undefined => {
-    const p = config.providers[provider as ProviderName];
-    return p ? (p.rate_limit.per_api[endpoint] ?? p.rate_limit.requests_per_minute) : undefined;
-  };
+  const limitFor = (provider: string, endpoint: string): number | undefined =>
+    configuredLimit(config, provider, endpoint);
   // The pipeline's gate, over the windows shared in Redis: one quota for every worker.
   // Held while the store is unreachable, so no quota goes to rows that cannot be stored.
   const gate: RequestGate = holdGateWhileStoreDown(

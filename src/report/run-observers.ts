@@ -7,7 +7,6 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import type { LoadedConfig } from '../config/load-config.js';
-import type { ProviderName } from '../config/schema.js';
 import type { RequestGate } from '../limits/request-gate.js';
 import type { PipelineEvent, Reporter } from '../pipeline/events.js';
 import type { Store } from '../storage/store.js';
@@ -18,6 +17,7 @@ import { createPipelineMetrics, startMetricsServer, type MetricsServer } from '.
 import { createReportCollector } from './report-collector.js';
 import { redactValue, reportPaths, writeRunReport } from './write-report.js';
 import { IngestError } from '../errors.js';
+import { configuredLimit } from '../config/rate-limits.js';
 
 /** Event types only reports and metrics consume (one per provider request: too many to print). */
 const OBSERVER_ONLY = new Set<PipelineEvent['type']>(['provider:request', 'provider:answered']);
@@ -65,10 +65,7 @@ export async function createRunObservers(options: RunObserversOptions): Promise<
   const collector = createReportCollector({
     now,
     windowMs: options.windowMs ?? 60_000,
-    limitFor: (provider, endpoint) => {
-      const p = cfg.providers[provider as ProviderName];
-      return p ? (p.rate_limit.per_api[endpoint] ?? p.rate_limit.requests_per_minute) : undefined;
-    },
+    limitFor: (provider, endpoint) => configuredLimit(cfg, provider, endpoint),
   });
   const metrics = options.metricsPort !== undefined ? createPipelineMetrics() : undefined;
   let server: MetricsServer | undefined;

@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { IngestError } from '../../errors.js';
 import type { LoadedConfig } from '../../config/load-config.js';
-import type { ProviderName } from '../../config/schema.js';
 import type { Store } from '../../storage/store.js';
 import { parseEventsFile, reportFromLedger } from '../../report/report-from-ledger.js';
 import { redactValue, reportPaths, writeRunReport } from '../../report/write-report.js';
@@ -14,6 +13,7 @@ import type { CliIo } from '../cli-io.js';
 import { loadForCommand, openStore, type CommonFlags } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { assertStoreExists } from './query-command.js';
+import { configuredLimit } from '../../config/rate-limits.js';
 
 /** Flags of `tickpipe report`. */
 export interface ReportFlags extends CommonFlags {
@@ -81,10 +81,7 @@ export async function writeReportOfRun(params: {
     config,
     collector: {
       windowMs,
-      limitFor: (provider, endpoint) => {
-        const p = cfg.providers[provider as ProviderName];
-        return p ? (p.rate_limit.per_api[endpoint] ?? p.rate_limit.requests_per_minute) : undefined;
-      },
+      limitFor: (provider, endpoint) => configuredLimit(cfg, provider, endpoint),
     },
   });
   const written = writeRunReport({ dir, report, redact });

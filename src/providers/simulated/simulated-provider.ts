@@ -23,6 +23,7 @@ import { generateSessionDay, sessionBooks, sessionTicks } from './session-day.js
 import { stockBoardOf, symbolProfile } from './symbol-profile.js';
 import type { SimulatedUniverse } from './simulated-universe.js';
 import { simulatedUniverse } from './simulated-universe.js';
+import { endpointLimit } from '../../config/rate-limits.js';
 
 /** The `simulated` section of the resolved config. */
 export type SimulatedProviderConfig = ResolvedConfig['providers']['simulated'];
@@ -76,7 +77,7 @@ export function createSimulatedProvider(
     endpoints: [
       {
         name: ENDPOINT,
-        requestsPerMinute: config.rate_limit.per_api[ENDPOINT] ?? config.rate_limit.requests_per_minute,
+        requestsPerMinute: endpointLimit(config.rate_limit, ENDPOINT),
         note: 'one symbol-day per request',
       },
     ],

@@ -21,6 +21,7 @@ import {
   minuteBarFromRow,
   TUSHARE_SOURCE,
 } from './tushare-rows.js';
+import { endpointLimit } from '../../config/rate-limits.js';
 
 /** The `providers.tushare` section of the resolved config. */
 export type TushareConfig = ResolvedConfig['providers']['tushare'];
@@ -93,8 +94,7 @@ export function createTushareProvider(config: TushareConfig, deps: ProviderDeps)
     logger: deps.logger,
   });
 
-  const rpm = (api: string): number | undefined =>
-    config.rate_limit.per_api[api] ?? config.rate_limit.requests_per_minute;
+  const rpm = (api: string): number | undefined => endpointLimit(config.rate_limit, api);
   const endpoint = (name: TushareApi, note: string): EndpointInfo => {
     const cap = TUSHARE_ROW_CAPS[name];
     return { name, requestsPerMinute: rpm(name), ...(cap === undefined ? {} : { rowCap: cap }), note };

@@ -13,6 +13,7 @@ import type { QuoteSource, QuoteTarget, RealtimeQuote } from '../quote-source.js
 import { createTushareClient } from './tushare-client.js';
 import { TUSHARE_ROW_CAPS } from './tushare-provider.js';
 import { parseTushareTime, TUSHARE_SOURCE } from './tushare-rows.js';
+import { endpointLimit } from '../../config/rate-limits.js';
 
 /** Columns asked of `rt_k` (the book and trade time are non-default columns: they must be named). */
 export const RT_K_FIELDS = [
@@ -104,7 +105,7 @@ export function createTushareRealtime(
     endpoints: [
       {
         name: 'rt_k',
-        requestsPerMinute: config.rate_limit.per_api['rt_k'] ?? config.rate_limit.requests_per_minute,
+        requestsPerMinute: endpointLimit(config.rate_limit, 'rt_k'),
       },
     ],
     requestsPerSnapshot: (target) => ({ rt_k: codesOf(target).length }),

@@ -40,6 +40,7 @@ import { planMinuteWindows } from './plan-minute-windows.js';
 import { createYahooChartClient, type YahooChartAnswer } from './yahoo-chart-client.js';
 import { DEFAULT_PLAIN_TIME_ZONE, yahooMarketOf, type YahooMarket } from './yahoo-symbol.js';
 import { createZoneClock, type ZoneClock } from './zoned-time.js';
+import { endpointLimit } from '../../config/rate-limits.js';
 
 const DAY_MS = 86_400_000;
 
@@ -120,7 +121,7 @@ export function createYahooProvider(
       endpoints: [
         {
           name: 'chart',
-          requestsPerMinute: config.rate_limit.per_api['chart'] ?? config.rate_limit.requests_per_minute,
+          requestsPerMinute: endpointLimit(config.rate_limit, 'chart'),
           note: `1m bars: last ${YAHOO_1M_LOOKBACK_DAYS} days, at most ${YAHOO_1M_MAX_WINDOW_DAYS} days per request`,
         },
       ],

@@ -18,6 +18,7 @@ import type { ProviderDeps } from '../provider.js';
 import { parseRetryAfterMs, DEFAULT_RATE_LIMIT_WAIT_MS } from './classify-yahoo-error.js';
 import { YAHOO_USER_AGENT } from './yahoo-chart-client.js';
 import { yahooMarketOf } from './yahoo-symbol.js';
+import { endpointLimit } from '../../config/rate-limits.js';
 
 /** Symbols per quote request. */
 export const YAHOO_QUOTE_BATCH = 50;
@@ -146,7 +147,7 @@ export function createYahooQuote(
     endpoints: [
       {
         name: 'quote',
-        requestsPerMinute: config.rate_limit.per_api['quote'] ?? config.rate_limit.requests_per_minute,
+        requestsPerMinute: endpointLimit(config.rate_limit, 'quote'),
       },
     ],
     requestsPerSnapshot: (target) => ({ quote: Math.ceil(target.symbols.length / YAHOO_QUOTE_BATCH) }),
