@@ -14,7 +14,8 @@ DIR=${1:?usage: start-clickhouse.sh DIR}
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 
-ch_ping() { curl -fsS --max-time 2 "http://127.0.0.1:$1/ping" 2>/dev/null | grep -q 'Ok'; }
+# shellcheck source=clickhouse-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/clickhouse-common.sh"
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 export DEBIAN_FRONTEND=noninteractive
@@ -61,23 +62,7 @@ if ! alive "$DIR/server.pid"; then
   <timezone>UTC</timezone>
 </yandex>
 XML
-  # allow_experimental_low_cardinality_type belongs in the server profile: 18.16 needs it for
-  # LowCardinality, newer servers reject it when a client sends it.
-  cat >"$DIR/users.xml" <<'XML'
-<?xml version="1.0"?>
-<yandex>
-  <profiles><default>
-    <max_memory_usage>4000000000</max_memory_usage>
-    <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
-  </default></profiles>
-  <users><default>
-    <password></password>
-    <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-    <profile>default</profile><quota>default</quota>
-  </default></users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-XML
+  write_users_xml "$DIR" 4000000000
   "$CH_BIN" --config-file="$DIR/config.xml" >"$DIR/log/stdout.log" 2>&1 &
   echo $! >"$DIR/server.pid"
 fi

@@ -20,7 +20,8 @@ mkdir -p "$BASE"
 BASE=$(cd "$BASE" && pwd)
 CLUSTER=tickpipe_cluster
 
-ch_ping() { curl -fsS --max-time 2 "http://127.0.0.1:$1/ping" 2>/dev/null | grep -q 'Ok'; }
+# shellcheck source=clickhouse-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/clickhouse-common.sh"
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # ZooKeeper accepts sessions only once `srvr` reports a mode; `ruok` answers earlier, and a
 # clickhouse-server connecting in between can crash in its ZooKeeper handshake.
@@ -116,21 +117,7 @@ for i in 0 1 2 3; do
   <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
 </yandex>
 XML
-  cat >"$dir/users.xml" <<'XML'
-<?xml version="1.0"?>
-<yandex>
-  <profiles><default>
-    <max_memory_usage>1000000000</max_memory_usage>
-    <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
-  </default></profiles>
-  <users><default>
-    <password></password>
-    <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-    <profile>default</profile><quota>default</quota>
-  </default></users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-XML
+  write_users_xml "$dir" 1000000000
   "$CH_BIN" --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
   echo $! >"$dir/server.pid"
 done
